@@ -1,0 +1,94 @@
+import { z } from 'zod'
+
+/** The three containers of a stack. BLUE and GREEN are PostgreSQL; PgBouncer is the one address clients use. */
+export const StackRole = z.enum(['blue', 'green', 'pgbouncer'])
+export type StackRole = z.infer<typeof StackRole>
+export const Color = z.enum(['blue', 'green'])
+export type Color = z.infer<typeof Color>
+
+export const ContainerStatus = z.object({
+  role: StackRole,
+  name: z.string(),
+  /** Docker's state: created, running, exited, … or "absent" when the container does not exist. */
+  state: z.string(),
+  /** Docker health check: starting, healthy, unhealthy, none. */
+  health: z.string(),
+  port: z.number().int(),
+  version: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  detail: z.string().nullable()
+})
+export type ContainerStatus = z.infer<typeof ContainerStatus>
+
+export const PoolFigures = z.object({
+  database: z.string(),
+  user: z.string(),
+  clientsActive: z.number(),
+  clientsWaiting: z.number(),
+  serversActive: z.number(),
+  serversIdle: z.number(),
+  maxWaitSeconds: z.number(),
+  poolMode: z.string()
+})
+export type PoolFigures = z.infer<typeof PoolFigures>
+
+export const StackStatus = z.object({
+  checkedAt: z.string(),
+  stackName: z.string(),
+  docker: z.object({
+    reachable: z.boolean(),
+    version: z.string().nullable(),
+    apiVersion: z.string().nullable(),
+    error: z.string().nullable(),
+    fix: z.string().nullable()
+  }),
+  image: z.object({ tag: z.string(), present: z.boolean() }),
+  liveColor: Color.nullable(),
+  containers: z.array(ContainerStatus),
+  pgbouncer: z.object({
+    version: z.string().nullable(),
+    targetPort: z.number().nullable(),
+    paused: z.boolean().nullable(),
+    pools: z.array(PoolFigures)
+  }),
+  volumes: z.array(z.object({ name: z.string(), sizeBytes: z.number().nullable() })),
+  disk: z.object({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
+  /** True when BLUE and PgBouncer both run and pass their health checks. */
+  healthy: z.boolean()
+})
+export type StackStatus = z.infer<typeof StackStatus>
+
+export const JobState = z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted'])
+export type JobState = z.infer<typeof JobState>
+
+/** One progress event of a long operation; the UI, the CLI progress bar and the tests read the same events. */
+export const JobEvent = z.object({
+  jobId: z.string(),
+  seq: z.number().int(),
+  at: z.string(),
+  state: JobState,
+  phase: z.string(),
+  done: z.number(),
+  total: z.number().nullable(),
+  unit: z.string(),
+  /** units per second, smoothed */
+  rate: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+  message: z.string()
+})
+export type JobEvent = z.infer<typeof JobEvent>
+
+export const JobRecord = z.object({
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  state: JobState,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  last: JobEvent.nullable()
+})
+export type JobRecord = z.infer<typeof JobRecord>
+
+export const StackUpInput = z.object({ green: z.boolean().default(false) })
+export const StackDownInput = z.object({ volumes: z.boolean().default(false) })
