@@ -1,0 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A throw-away state directory, optionally with settings (unique stack name and ports for tests). */
+export function tempHome(settings?: object): { home: string; cleanup: () => void } {
+  const home = mkdtempSync(join(tmpdir(), 'fda-test-'))
+  if (settings) writeFileSync(join(home, 'settings.json'), JSON.stringify(settings))
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) }
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto'
+import { createRouterClient } from '@orpc/server'
+import { router } from '../../src/main/app/router'
+import { createServices, type Services } from '../../src/main/app/services'
+import { tempHome } from './temp-home'
+
+/** A stack of its own for one test file: unique name, its own ports on 127.0.0.1, a temporary home. */
+export function testStack(basePort: number) {
+  const stackName = `fdatest-${randomBytes(3).toString('hex')}`
+  const ports = { blue: basePort, green: basePort + 1, pgbouncer: basePort + 10 }
+  const t = tempHome({ stackName, ports, pgMemoryMb: 256, healthTimeoutSeconds: 120 })
+  const services: Services = createServices({ host: 'cli', home: t.home })
+  const client = createRouterClient(router, { context: { services } })
+  return {
+    stackName, ports, home: t.home, services, client,
+    async teardown() {
+      const job = await client.stack.down({ volumes: true })
+      await services.jobs.wait(job.id)
+      t.cleanup()
+    }
+  }
+}

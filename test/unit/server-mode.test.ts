@@ -1,0 +1,89 @@
+import { connect } from 'node:net'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServices } from '../../src/main/app/services'
+import { startServerMode, type RunningServer } from '../../src/main/server/http-server'
+import { procedurePaths } from '../support/procedures'
+import { tempHome } from '../support/temp-home'
+
+const t = tempHome()
+let srv: RunningServer
+const renderer = join(t.home, 'renderer')
+
+beforeAll(async () => {
+  mkdirSync(renderer)
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
+  srv = await startServerMode(createServices({ host: 'server', home: t.home }), { port: 0, rendererDir: renderer })
+})
+afterAll(async () => {
+  await srv.close()
+  t.cleanup()
+})
+
+const rpc = (path: string[], headers: Record<string, string> = {}) =>
+  fetch(`${srv.url}/rpc/${path.join('/')}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' })
+
+describe('server mode', () => {
+  it('listens on 127.0.0.1 only', async () => {
+    const addr = srv.server.address()
+    expect(addr).toMatchObject({ address: '127.0.0.1' })
+    const port = (addr as { port: number }).port
+    // Another loopback address of this machine must not reach it.
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.2', port })
+      s.once('connect', () => (s.destroy(), resolve(false)))
+      s.once('error', () => resolve(true))
+    })
+    expect(refused).toBe(true)
+  })
+
+  it('answers 401 on every API route without the token, and with a wrong one', async () => {
+    const paths = procedurePaths()
+    expect(paths.length).toBeGreaterThanOrEqual(8)
+    for (const p of paths) {
+      expect((await rpc(p)).status, p.join('.')).toBe(401)
+      expect((await rpc(p, { authorization: 'Bearer wrong' })).status, p.join('.')).toBe(401)
+      expect((await rpc(p, { cookie: 'fda_token=wrong' })).status, p.join('.')).toBe(401)
+    }
+    expect((await rpc(['no', 'such', 'route'])).status).toBe(401)
+  })
+
+  it('accepts the token as a bearer header', async () => {
+    const r = await rpc(['app', 'info'], { authorization: `Bearer ${srv.token}` })
+    expect(r.status).toBe(200)
+    expect(JSON.stringify(await r.json())).toContain('FDA Offline Console')
+  })
+
+  it('the login URL sets an HttpOnly cookie that then authorises API calls', async () => {
+    const login = await fetch(srv.loginUrl, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    const cookie = login.headers.get('set-cookie')!
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Strict/)
+    const r = await rpc(['app', 'info'], { cookie: cookie.split(';')[0] })
+    expect(r.status).toBe(200)
+    expect((await fetch(`${srv.url}/login?token=nope`, { redirect: 'manual' })).status).toBe(401)
+  })
+
+  it('refuses requests that name another host (DNS rebinding)', async () => {
+    const port = new URL(srv.url).port
+    const res = await new Promise<string>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: Number(port) }, () => s.write(`GET / HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`))
+      let data = ''
+      s.on('data', (d) => (data += d.toString()))
+      s.on('end', () => resolve(data))
+    })
+    expect(res.split('\r\n')[0]).toContain('421')
+  })
+
+  it('serves the renderer with a strict CSP and no path escape', async () => {
+    const page = await fetch(`${srv.url}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(await page.text()).toContain('<title>console</title>')
+    writeFileSync(join(t.home, 'outside.txt'), 'TOP-SECRET')
+    const escape = await fetch(`${srv.url}/..%2foutside.txt`)
+    expect(await escape.text()).not.toContain('TOP-SECRET')
+  })
+})
