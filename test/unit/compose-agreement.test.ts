@@ -64,7 +64,7 @@ function consoleCreateOptions(opts: ReturnType<typeof postgresContainer>) {
 
 describe('docker-compose.yml describes the stack the console creates', () => {
   it('uses the image built from the current recipe', () => {
-    for (const s of ['blue', 'green', 'pgbouncer']) expect(compose.services[s].image, s).toBe(spec.imageTag)
+    for (const s of ['blue', 'green', 'pgbouncer']) expect(compose.services[s].image, `${s}: run npm run compose:sync`).toBe(spec.imageTag)
   })
 
   it.each(['blue', 'green'] as const)('%s: same command, settings, ports, volumes and health check', (color) => {

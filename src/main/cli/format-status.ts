@@ -1,13 +1,5 @@
+import { formatBytes as size } from '../../shared/format'
 import type { StackStatus } from '../../shared/schemas'
-
-const size = (b: number | null): string => {
-  if (b === null) return '?'
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  let v = b
-  while (v >= 1024 && i < u.length - 1) (v /= 1024), i++
-  return `${v.toFixed(i ? 1 : 0)} ${u[i]}`
-}
 
 export function formatStatus(s: StackStatus): string {
   const out: string[] = []

@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress'
+import { formatEta } from '../../shared/format'
 import type { JobEvent, JobRecord } from '../../shared/schemas'
-
-const fmtEta = (s: number | null): string => (s === null ? '--' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`)
 
 /**
  * Renders a job's events as a progress bar with rate and ETA (on a terminal), or as one line per
@@ -20,13 +19,16 @@ export async function renderJob(events: AsyncIterable<JobEvent>, mode: { json: b
   for await (const e of events) {
     if (mode.json) process.stdout.write(JSON.stringify(e) + '\n')
     else if (bar) {
-      const payload = { phase: e.phase, unit: e.unit, message: e.message.slice(0, 60), rate: e.rate === null ? '' : `${e.rate.toFixed(1)} ${e.unit}/s`, eta_h: fmtEta(e.etaSeconds) }
-      if (!started) bar.start(e.total ?? 1, e.done, payload), (started = true)
+      const payload = { phase: e.phase, unit: e.unit, message: e.message.slice(0, 60), rate: e.rate === null ? '' : `${e.rate.toFixed(1)} ${e.unit}/s`, eta_h: formatEta(e.etaSeconds) }
+      if (!started) {
+        bar.start(e.total ?? 1, e.done, payload)
+        started = true
+      }
       bar.setTotal(e.total ?? Math.max(1, e.done))
       bar.update(e.done, payload)
     } else if (!last || last.phase !== e.phase || last.message !== e.message) {
       const pct = e.total ? ` ${Math.round((100 * e.done) / e.total)}%` : ''
-      process.stderr.write(`[${e.phase}]${pct} ${e.message}${e.etaSeconds !== null ? ` (ETA ${fmtEta(e.etaSeconds)})` : ''}\n`)
+      process.stderr.write(`[${e.phase}]${pct} ${e.message.slice(0, 120)}${e.etaSeconds !== null ? ` (ETA ${formatEta(e.etaSeconds)})` : ''}\n`)
     }
     last = e
   }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,7 +40,8 @@ export async function ensureImage(docker: Docker, resourcesDir: string, settings
 
 async function ensureDebootstrapBase(docker: Docker, resourcesDir: string, settings: Settings, ctx: JobContext): Promise<string> {
   const pkgs = debianPackages(resourcesDir)
-  const tag = `${BASE_REPO}:bookworm-${imageTagFor(resourcesDir).split(':')[1]}`
+  // Keyed by the package list only: a changed script or setting reuses the (slow) root file system.
+  const tag = `${BASE_REPO}:bookworm-${createHash('sha256').update(pkgs.join('\n')).digest('hex').slice(0, 12)}`
   if (await imagePresent(docker, tag)) return tag
   if (!canDebootstrap())
     throw new StackError('IMAGE_BUILD_FAILED', 'Building offline needs root and debootstrap on Linux.', BUILD_FIX)

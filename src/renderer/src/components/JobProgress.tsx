@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react'
+import { formatEta } from '../../../shared/format'
 import type { JobEvent } from '../../../shared/schemas'
 import { api } from '../api/client'
 import { errorText } from '../api/errors'
 
-const eta = (s: number | null): string => (s === null ? '' : s >= 60 ? `ETA ${Math.floor(s / 60)} min ${s % 60} s` : `ETA ${s} s`)
 
 /** Live progress of one job: phase, bar, rate and ETA, from the same events the CLI renders. */
 export function JobProgress({ jobId, onEnd }: { jobId: string; onEnd?: (e: JobEvent) => void }): React.JSX.Element {
@@ -32,7 +32,7 @@ export function JobProgress({ jobId, onEnd }: { jobId: string; onEnd?: (e: JobEv
         <strong>{event.phase}</strong>
         <span className="muted">
           {event.rate !== null && event.state === 'running' ? `${event.rate.toFixed(1)} ${event.unit}/s · ` : ''}
-          {event.state === 'running' ? eta(event.etaSeconds) : event.state}
+          {event.state === 'running' ? (event.etaSeconds === null ? '' : `ETA ${formatEta(event.etaSeconds)}`) : event.state}
         </span>
       </div>
       <progress max={100} value={pct ?? undefined} aria-label="progress" />

@@ -1,18 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import { formatBytes as size } from '../../../shared/format'
 import type { StackStatus } from '../../../shared/schemas'
 import { api } from '../api/client'
 import { errorText } from '../api/errors'
 import { JobProgress } from '../components/JobProgress'
-
-const size = (b: number | null): string => {
-  if (b === null) return '?'
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  let v = b
-  while (v >= 1024 && i < u.length - 1) (v /= 1024), i++
-  return `${v.toFixed(i ? 1 : 0)} ${u[i]}`
-}
 
 function Health({ state, health }: { state: string; health: string }): React.JSX.Element {
   const ok = state === 'running' && health === 'healthy'
