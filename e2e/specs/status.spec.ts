@@ -1,0 +1,33 @@
+import { expect, test } from '../fixtures'
+import { ConsolePage } from '../pages/console-page'
+
+test('Status shows BLUE and PgBouncer healthy, BLUE live', async ({ consolePage }) => {
+  const ui = new ConsolePage(consolePage)
+  await expect(ui.heading()).toHaveText('Status')
+  await expect(ui.stackHealth()).toHaveText('Stack healthy')
+  await expect(ui.container('blue')).toContainText('healthy')
+  await expect(ui.container('blue')).toContainText('56320')
+  await expect(ui.container('blue')).toContainText('15.')
+  await expect(ui.container('pgbouncer')).toContainText('healthy')
+  await expect(ui.container('pgbouncer')).toContainText('1.18')
+  await expect(ui.container('green')).toContainText('absent')
+  await expect(ui.liveColor()).toHaveText('BLUE')
+  await consolePage.screenshot({ path: test.info().outputPath('status.png'), fullPage: true })
+})
+
+test('every screen is reachable and the unfinished ones say so plainly', async ({ consolePage }) => {
+  const ui = new ConsolePage(consolePage)
+  for (const label of ['Migration', 'Blue-Green', 'Backups', 'Audit', 'Benchmarks']) {
+    await ui.open(label)
+    await expect(ui.heading()).toHaveText(label)
+    await expect(consolePage.getByRole('note')).toContainText('not available yet')
+  }
+  await ui.open('Status')
+  await expect(ui.stackHealth()).toHaveText('Stack healthy')
+})
+
+test('without the token the console says how to sign in @server-only', async ({ page }) => {
+  await page.goto(process.env.FDA_E2E_URL!)
+  await expect(page.getByRole('alert').first()).toContainText('Not signed in')
+  await expect(page.getByTestId('stack-health')).toHaveCount(0)
+})
