@@ -1,8 +1,10 @@
-import { app, ipcMain, session } from 'electron'
+import { app, dialog, ipcMain, session } from 'electron'
 import { RPCHandler } from '@orpc/server/message-port'
 import { router } from './app/router'
+import { prepareRunningDatabases } from './app/lifecycle'
 import { createServices } from './app/services'
 import { installMenu } from './electron/menu'
+import { StackError } from './stack/stack-error'
 import { createMainWindow } from './electron/window'
 
 // Electron glue only: window, menu, lifecycle and the API port. Everything else is plain Node.
@@ -21,13 +23,26 @@ else {
     // Only our own window's preload may open an API port.
     if (!win || event.sender !== win.webContents) return
     const [port] = event.ports
-    handler.upgrade(port, { context: { services } })
+    // One sign-in state per window connection: auth.login fills it, auth.logout clears it.
+    handler.upgrade(port, { context: { services, auth: { token: null } } })
     port.start()
   })
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false))
     installMenu()
+    // Running colors get their migrations at start-up; a changed applied migration stops here.
+    try {
+      await prepareRunningDatabases(services)
+    } catch (e) {
+      const err = e as StackError
+      if (err.code === 'MIGRATION_FAILED') {
+        dialog.showErrorBox('FDA Offline Console cannot start', `${err.message}\n\n${err.fix}`)
+        app.exit(1)
+        return
+      }
+      // Docker or the database not reachable: open anyway, the Status screen says what to do.
+    }
     win = createMainWindow()
   })
 

@@ -1,36 +1,80 @@
 import { eventIterator, oc } from '@orpc/contract'
 import { z } from 'zod'
 import { apiErrors } from './errors'
-import { JobEvent, JobRecord, StackDownInput, StackStatus, StackUpInput } from './schemas'
+import {
+  AuthState, ChainHead, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
+  StackDownInput, StackStatus, StackUpInput, UserView, Username
+} from './schemas'
 
 /**
  * The one API of the console. Served over an Electron MessagePort (desktop), over HTTP (server
  * mode) and called in-process (CLI). A snapshot test pins its surface.
  */
-const base = oc.errors(apiErrors)
+/**
+ * Who may call a procedure. `bootstrap`: also allowed without signing in while no user exists yet or
+ * the database is down (so a fresh or stopped stack can be started and inspected on this machine).
+ */
+export interface Policy {
+  role: 'public' | 'viewer' | 'operator' | 'admin'
+  bootstrap?: boolean
+}
+const base = oc.$meta<Policy>({ role: 'viewer' }).errors(apiErrors)
+const Ok = z.object({ ok: z.literal(true) })
 
 export const contract = {
   app: {
-    info: base.output(
+    info: base.meta({ role: 'public' }).output(
       z.object({ name: z.string(), version: z.string(), host: z.enum(['desktop', 'server', 'cli']), home: z.string() })
     )
   },
   status: {
-    get: base.output(StackStatus)
+    get: base.meta({ role: 'viewer', bootstrap: true }).output(StackStatus)
+  },
+  auth: {
+    state: base.meta({ role: 'public' }).output(AuthState),
+    /** First run only: creates the first administrator and signs them in. */
+    setupFirstAdmin: base.meta({ role: 'public' }).input(NewUser).output(AuthState),
+    login: base.meta({ role: 'public' }).input(z.object({ username: Username, password: Password })).output(AuthState),
+    logout: base.meta({ role: 'public' }).output(Ok),
+    changePassword: base.meta({ role: 'public' }).input(z.object({ current: Password, next: Password })).output(AuthState),
+    /** A token for the CLI or scripts (12 hours), after re-entering the password. */
+    issueToken: base.input(z.object({ password: Password })).output(z.object({ token: z.string(), expiresAt: z.string() }))
+  },
+  users: {
+    list: base.meta({ role: 'admin' }).output(z.array(UserView)),
+    create: base.meta({ role: 'admin' }).input(NewUser.extend({ role: Role })).output(UserView),
+    disable: base.meta({ role: 'admin' }).input(z.object({ username: Username })).output(UserView),
+    resetPassword: base.meta({ role: 'admin' }).input(z.object({ username: Username, temporaryPassword: Password })).output(UserView),
+    changeRole: base.meta({ role: 'admin' }).input(z.object({ username: Username, role: Role })).output(UserView)
+  },
+  audit: {
+    verify: base.output(ChainStatus),
+    head: base.output(ChainHead.nullable()),
+    /** An electronic signature on an audit entry, after re-entering user name and password. */
+    sign: base
+      .input(z.object({ seq: z.number().int().positive(), meaning: SignatureMeaning, username: Username, password: Password, comment: z.string().max(2000).optional() }))
+      .output(z.object({ signatureSeq: z.number().int(), signedSeq: z.number().int(), printedName: z.string(), meaning: SignatureMeaning, signedAt: z.string() }))
+  },
+  data: {
+    stats: base.output(z.array(EndpointStats)),
+    /** Loads the bundled openFDA sample records (the embedded default data set). */
+    loadSamples: base.meta({ role: 'operator', bootstrap: true }).output(JobRecord),
+    verifyIntegrity: base.meta({ role: 'operator' }).input(z.object({ endpoint: EndpointName })).output(JobRecord)
   },
   stack: {
     /** Starts a job that ensures the image and brings BLUE (and GREEN on request) and PgBouncer up. */
-    up: base.input(StackUpInput).output(JobRecord),
-    down: base.input(StackDownInput).output(JobRecord),
+    up: base.meta({ role: 'operator', bootstrap: true }).input(StackUpInput).output(JobRecord),
+    down: base.meta({ role: 'operator', bootstrap: true }).input(StackDownInput).output(JobRecord),
     logs: base
+      .meta({ role: 'viewer', bootstrap: true })
       .input(z.object({ role: z.enum(['blue', 'green', 'pgbouncer']), tail: z.number().int().min(1).max(5000).default(200) }))
       .output(z.object({ lines: z.array(z.string()) }))
   },
   jobs: {
-    list: base.input(z.object({ limit: z.number().int().min(1).max(500).default(50) })).output(z.array(JobRecord)),
-    get: base.input(z.object({ jobId: z.string() })).output(JobRecord),
-    watch: base.input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
-    cancel: base.input(z.object({ jobId: z.string() })).output(JobRecord)
+    list: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ limit: z.number().int().min(1).max(500).default(50) })).output(z.array(JobRecord)),
+    get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),
+    watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
+    cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
   }
 }
 export type Contract = typeof contract

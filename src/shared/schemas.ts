@@ -92,3 +92,59 @@ export type JobRecord = z.infer<typeof JobRecord>
 
 export const StackUpInput = z.object({ green: z.boolean().default(false) })
 export const StackDownInput = z.object({ volumes: z.boolean().default(false) })
+
+export const Role = z.enum(['viewer', 'operator', 'admin'])
+export type Role = z.infer<typeof Role>
+
+export const UserView = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  printedName: z.string(),
+  role: Role,
+  disabled: z.boolean(),
+  locked: z.boolean(),
+  mustChangePassword: z.boolean(),
+  passwordChangedAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string()
+})
+export type UserView = z.infer<typeof UserView>
+
+export const AuthState = z.object({
+  databaseReachable: z.boolean(),
+  /** null while the database is unreachable */
+  usersExist: z.boolean().nullable(),
+  user: UserView.nullable(),
+  mustChangePassword: z.boolean(),
+  expiresAt: z.string().nullable()
+})
+export type AuthState = z.infer<typeof AuthState>
+
+export const Username = z.string().trim().min(2).max(63)
+export const Password = z.string().min(1).max(1024)
+export const NewUser = z.object({ username: Username, printedName: z.string().trim().min(1).max(200), password: Password })
+
+export const ChainHead = z.object({ segment: z.string(), seq: z.number().int(), hash: z.string(), ts: z.string() })
+export const ChainStatus = z.object({
+  ok: z.boolean(),
+  segment: z.string(),
+  checked: z.number().int(),
+  head: ChainHead.nullable(),
+  broken: z.object({ seq: z.number().int(), reason: z.string() }).nullable(),
+  verifiedAt: z.string()
+})
+export type ChainStatus = z.infer<typeof ChainStatus>
+
+export const SignatureMeaning = z.enum(['approval', 'review', 'responsibility'])
+
+export const EndpointName = z.enum(['510k', 'classification', 'event', 'recall', 'pma', 'udi', 'enforcement'])
+export const EndpointStats = z.object({
+  endpoint: EndpointName,
+  rows: z.number(),
+  bytes: z.number(),
+  lastRefreshAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  ttlTier: z.string(),
+  ttlSeconds: z.number(),
+  stale: z.boolean()
+})

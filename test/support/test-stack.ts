@@ -10,12 +10,13 @@ export function testStack(basePort: number, settings: object = {}) {
   const ports = { blue: basePort, green: basePort + 1, pgbouncer: basePort + 10 }
   const t = tempHome({ stackName, ports, pgMemoryMb: 256, healthTimeoutSeconds: 120, ...settings })
   const services: Services = createServices({ host: 'cli', home: t.home })
-  const client = createRouterClient(router, { context: { services } })
+  const client = createRouterClient(router, { context: { services, auth: { token: null } } })
   return {
     stackName, ports, home: t.home, services, client,
     async teardown() {
       const job = await client.stack.down({ volumes: true })
       await services.jobs.wait(job.id)
+      await services.close()
       t.cleanup()
     }
   }

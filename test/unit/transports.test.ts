@@ -21,7 +21,7 @@ const clients: Record<string, Client> = {}
 beforeAll(async () => {
   services = createServices({ host: 'server', home: t.home })
   // Desktop transport: Node's MessageChannel stands in for Electron's MessagePortMain.
-  new PortHandler(router).upgrade(channel.port1 as never, { context: { services } })
+  new PortHandler(router).upgrade(channel.port1 as never, { context: { services, auth: { token: null } } })
   channel.port1.start()
   clients['message-port'] = createORPCClient(new PortLink({ port: channel.port2 as never }))
   channel.port2.start()

@@ -1,12 +1,15 @@
 import { implement } from '@orpc/server'
-import { contract } from '../../shared/contract'
+import { contract, type Policy } from '../../shared/contract'
+import type { AuthState } from '../../shared/schemas'
+import { signEntry } from '../audit/signatures'
 import { JobNotFoundError } from '../jobs/job-manager'
+import { loadSamples } from '../openfda/samples'
 import { StackError } from '../stack/stack-error'
-import type { Services } from './services'
+import type { Session } from '../users/user-service'
+import { actorOf, authorize, currentSession, usersExist, type ApiContext } from './auth'
+import { bringStackUp, takeStackDown } from './lifecycle'
 
-export interface ApiContext {
-  services: Services
-}
+export type { ApiContext } from './auth'
 
 const os = implement(contract).$context<ApiContext>()
 
@@ -22,7 +25,37 @@ const typedErrors = os.middleware(async ({ next, errors }) => {
   }
 })
 
-const api = os.use(typedErrors)
+/** Every procedure's policy (contract meta) is enforced here; handlers get the session. */
+const authorized = os.middleware(async ({ context, procedure, next }) => {
+  const session = await authorize(context, procedure['~orpc'].meta as Policy)
+  return next({ context: { session } })
+})
+
+const api = os.use(typedErrors).use(authorized)
+
+async function authState(context: ApiContext, session?: Session | null): Promise<AuthState> {
+  const resolved = session !== undefined ? { session, databaseReachable: true } : await currentSession(context)
+  const exist = resolved.databaseReachable ? await usersExist(context) : null
+  const s = resolved.session
+  return {
+    databaseReachable: resolved.databaseReachable && exist !== null,
+    usersExist: exist,
+    user: s?.user ?? null,
+    mustChangePassword: s?.mustChangePassword ?? false,
+    expiresAt: s?.expiresAt ?? null
+  }
+}
+
+function signIn(context: ApiContext, session: Session): void {
+  context.auth.token = session.token
+  context.auth.session = session
+  context.setSessionCookie?.(session.token)
+}
+
+const requireSession = (session: Session | null): Session => {
+  if (!session) throw new StackError('UNAUTHENTICATED', 'Sign in first.', 'Sign in with your user name and password.')
+  return session
+}
 
 export const router = api.router({
   app: {
@@ -31,13 +64,80 @@ export const router = api.router({
   status: {
     get: api.status.get.handler(({ context }) => context.services.stack.status())
   },
+  auth: {
+    state: api.auth.state.handler(({ context }) => authState(context)),
+    setupFirstAdmin: api.auth.setupFirstAdmin.handler(async ({ input, context }) => {
+      const s = context.services
+      await s.users.createFirstAdmin(input, s.host)
+      const session = await s.users.login(input.username, input.password, s.host)
+      signIn(context, session)
+      return authState(context, session)
+    }),
+    login: api.auth.login.handler(async ({ input, context }) => {
+      const session = await context.services.users.login(input.username, input.password, context.services.host)
+      signIn(context, session)
+      return authState(context, session)
+    }),
+    logout: api.auth.logout.handler(async ({ context }) => {
+      const { session } = await currentSession(context)
+      if (session) await context.services.users.logout(session, context.services.host)
+      context.auth.token = null
+      context.auth.session = null
+      context.setSessionCookie?.(null)
+      return { ok: true as const }
+    }),
+    changePassword: api.auth.changePassword.handler(async ({ input, context }) => {
+      const session = requireSession((await currentSession(context)).session)
+      await context.services.users.changePassword(session, input.current, input.next, context.services.host)
+      return authState(context)
+    }),
+    issueToken: api.auth.issueToken.handler(async ({ input, context }) => {
+      const session = requireSession(context.session)
+      const t = await context.services.users.login(session.user.username, input.password, context.services.host, 'cli-token')
+      return { token: t.token, expiresAt: t.expiresAt }
+    })
+  },
+  users: {
+    list: api.users.list.handler(({ context }) => context.services.users.list()),
+    create: api.users.create.handler(({ input, context }) => context.services.users.create(actorOf(context, context.session), input)),
+    disable: api.users.disable.handler(({ input, context }) => context.services.users.disable(actorOf(context, context.session), input.username)),
+    resetPassword: api.users.resetPassword.handler(({ input, context }) =>
+      context.services.users.resetPassword(actorOf(context, context.session), input.username, input.temporaryPassword)
+    ),
+    changeRole: api.users.changeRole.handler(({ input, context }) => context.services.users.changeRole(actorOf(context, context.session), input.username, input.role))
+  },
+  audit: {
+    verify: api.audit.verify.handler(async ({ context }) => ({ ...(await context.services.audit.verify()), verifiedAt: new Date().toISOString() })),
+    head: api.audit.head.handler(({ context }) => context.services.audit.head()),
+    sign: api.audit.sign.handler(({ input, context }) => signEntry(context.services, requireSession(context.session), input, context.services.host))
+  },
+  data: {
+    stats: api.data.stats.handler(({ context }) => context.services.records.stats()),
+    loadSamples: api.data.loadSamples.handler(({ context }) => {
+      const s = context.services
+      const actor = actorOf(context, context.session)
+      return s.jobs.start('load-samples', 'Load the bundled openFDA sample records', (ctx) => loadSamples(s.records, s.resourcesDir, actor, ctx))
+    }),
+    verifyIntegrity: api.data.verifyIntegrity.handler(({ input, context }) => {
+      const s = context.services
+      return s.jobs.start('verify-integrity', `Verify the checksums of ${input.endpoint}`, async (ctx) => {
+        const r = await s.records.verifyIntegrity(input.endpoint, (n) => ctx.report({ phase: 'verify', done: n, unit: 'records', message: `${n} records checked` }))
+        if (r.mismatches.length) throw new Error(`${r.mismatches.length} of ${r.checked} records do not match their checksum, first: ${r.mismatches.slice(0, 5).map((m) => m.key).join(', ')}`)
+        return `all ${r.checked} records match their checksums`
+      })
+    })
+  },
   stack: {
-    up: api.stack.up.handler(({ input, context: { services: s } }) =>
-      s.jobs.start('stack-up', input.green ? 'Start BLUE, GREEN and PgBouncer' : 'Start BLUE and PgBouncer', (ctx) => s.stack.up(input, ctx))
-    ),
-    down: api.stack.down.handler(({ input, context: { services: s } }) =>
-      s.jobs.start('stack-down', input.volumes ? 'Remove the stack and its volumes' : 'Stop the stack', (ctx) => s.stack.down(input, ctx))
-    ),
+    up: api.stack.up.handler(({ input, context }) => {
+      const s = context.services
+      const actor = actorOf(context, context.session)
+      return s.jobs.start('stack-up', input.green ? 'Start BLUE, GREEN and PgBouncer' : 'Start BLUE and PgBouncer', (ctx) => bringStackUp(s, input, actor, ctx))
+    }),
+    down: api.stack.down.handler(({ input, context }) => {
+      const s = context.services
+      const actor = actorOf(context, context.session)
+      return s.jobs.start('stack-down', input.volumes ? 'Remove the stack and its volumes' : 'Stop the stack', (ctx) => takeStackDown(s, input, actor, ctx))
+    }),
     logs: api.stack.logs.handler(async ({ input, context }) => ({ lines: await context.services.stack.logs(input.role, input.tail) }))
   },
   jobs: {

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileSecretStore, type SecretStore } from '../config/secrets'
+import { AuditService } from '../audit/audit-service'
 import { resolveHome } from '../config/home'
+import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
+import { Database } from '../db/database'
+import { findSqlDir } from '../db/migrate'
+import { RecordStore } from '../db/records'
 import { JobManager } from '../jobs/job-manager'
 import { createDockerClient } from '../stack/docker-client'
 import { findResourcesDir } from '../stack/recipe'
 import { StackService } from '../stack/stack-service'
+import { UserService } from '../users/user-service'
 
 export type Host = 'desktop' | 'server' | 'cli'
 
@@ -15,10 +20,17 @@ export interface Services {
   host: Host
   home: string
   version: string
+  resourcesDir: string
+  sqlDir: string
   settings: Settings
   secrets: SecretStore
   jobs: JobManager
   stack: StackService
+  db: Database
+  audit: AuditService
+  users: UserService
+  records: RecordStore
+  close(): Promise<void>
 }
 
 export function createServices(opts: { host: Host; home?: string; secrets?: SecretStore }): Services {
@@ -27,13 +39,14 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   const secrets = opts.secrets ?? new FileSecretStore(home)
   const resourcesDir = findResourcesDir()
   const version = (JSON.parse(readFileSync(join(resourcesDir, '..', 'package.json'), 'utf8')) as { version: string }).version
+  const stack = new StackService(createDockerClient(), settings, secrets, resourcesDir, home)
+  const db = new Database(stack, secrets)
+  const audit = new AuditService(db)
   return {
-    host: opts.host,
-    home,
-    version,
-    settings,
-    secrets,
-    jobs: new JobManager(home),
-    stack: new StackService(createDockerClient(), settings, secrets, resourcesDir, home)
+    host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
+    jobs: new JobManager(home), stack, db, audit,
+    users: new UserService(db, audit),
+    records: new RecordStore(db, audit),
+    close: () => db.close()
   }
 }

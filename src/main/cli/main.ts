@@ -1,16 +1,19 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ORPCError } from '@orpc/client'
-import { createRouterClient } from '@orpc/server'
+import { createRouterClient, type RouterClient } from '@orpc/server'
 import { Command, CommanderError, Option } from 'commander'
+import type { ApiContext } from '../app/auth'
+import { prepareRunningDatabases } from '../app/lifecycle'
 import { router } from '../app/router'
 import { createServices, type Services } from '../app/services'
 import { startServerMode } from '../server/http-server'
+import { createDockerClient, pingDocker } from '../stack/docker-client'
 import { exportImage, importImageFile } from '../stack/image'
-import { imageTagFor, findResourcesDir } from '../stack/recipe'
+import { findResourcesDir, imageTagFor } from '../stack/recipe'
 import { StackError } from '../stack/stack-error'
 import { formatStatus } from './format-status'
 import { describeJob, renderJob } from './progress'
-import { createDockerClient, pingDocker } from '../stack/docker-client'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
 export class ExitError extends Error {
@@ -22,23 +25,17 @@ export class ExitError extends Error {
 interface Globals {
   home?: string
   json?: boolean
+  user?: string
+  passwordStdin?: boolean
+  token?: string
 }
 
-function clientFor(services: Services) {
-  // The CLI calls the very same procedures as the desktop and server hosts, in-process.
-  return createRouterClient(router, { context: { services } })
-}
+type Api = RouterClient<typeof router>
 
-async function runJob(services: Services, start: Promise<{ id: string }>, json: boolean): Promise<void> {
-  const client = clientFor(services)
-  const job = await start
-  const last = await renderJob(await client.jobs.watch({ jobId: job.id }), { json })
-  const final = await services.jobs.wait(job.id)
-  if (!json) process.stderr.write(`${final.state}: ${final.error ?? last?.message ?? ''}\n`)
-  if (final.state !== 'succeeded') {
-    const err = new ExitError(1, final.error ?? final.state)
-    throw err
-  }
+/** Reads a password from standard input (never from argv, where other users could see it). */
+export function readStdinPassword(): string {
+  const raw = readFileSync(0, 'utf8')
+  return raw.replace(/\r?\n$/, '')
 }
 
 export function buildCli(): Command {
@@ -46,16 +43,52 @@ export function buildCli(): Command {
     .description('FDA Offline Console: run and govern the offline openFDA mirror')
     .option('--home <dir>', 'state directory (settings, secrets, job history); also FDA_OFFLINE_HOME')
     .option('--json', 'machine-readable output')
+    .option('--user <name>', 'sign in as this console user (with --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--token <token>', 'a token from `fda-offline auth token`; also FDA_OFFLINE_TOKEN')
     .showHelpAfterError()
     .exitOverride()
-  const services = (): Services => createServices({ host: 'cli', home: (program.opts() as Globals).home })
-  const json = (): boolean => Boolean((program.opts() as Globals).json)
+  const g = (): Globals => program.opts() as Globals
+  const json = (): boolean => Boolean(g().json)
+  const cleanups: (() => Promise<void>)[] = []
+  program.hook('postAction', async () => {
+    for (const c of cleanups.splice(0)) await c().catch(() => {})
+  })
+
+  /** The services and an in-process API client: the very procedures the desktop and server hosts call. */
+  const open = async (opts: { signIn?: boolean } = { signIn: true }): Promise<{ s: Services; api: Api }> => {
+    const s = createServices({ host: 'cli', home: g().home })
+    const context: ApiContext = { services: s, auth: { token: g().token ?? process.env.FDA_OFFLINE_TOKEN ?? null } }
+    const api = createRouterClient(router, { context })
+    cleanups.push(() => s.close())
+    if (opts.signIn && g().user) {
+      if (!g().passwordStdin) throw new ExitError(2, '--user needs --password-stdin (the password is never taken from the command line)')
+      await api.auth.login({ username: g().user!, password: readStdinPassword() })
+      cleanups.unshift(async () => void (await api.auth.logout()))
+    }
+    return { s, api }
+  }
+
+  const runJob = async (s: Services, api: Api, start: Promise<{ id: string }>): Promise<void> => {
+    const job = await start
+    // Ctrl-C cancels the job (cleanly, through its AbortSignal) rather than killing the process mid-step.
+    const cancel = (): void => void api.jobs.cancel({ jobId: job.id }).catch(() => {})
+    process.once('SIGINT', cancel)
+    const last = await renderJob(await api.jobs.watch({ jobId: job.id }), { json: json() }).finally(() => process.off('SIGINT', cancel))
+    const final = await s.jobs.wait(job.id)
+    if (!json()) process.stderr.write(`${final.state}: ${final.error ?? last?.message ?? ''}\n`)
+    if (final.state !== 'succeeded') throw new ExitError(1, final.error ?? final.state)
+  }
+  const print = (value: unknown, human: () => string): void => {
+    process.stdout.write(json() ? JSON.stringify(value, null, 2) + '\n' : human() + '\n')
+  }
 
   program
     .command('status')
     .description('containers, health, versions, ports, volumes, disk, live color, PgBouncer pools')
     .action(async () => {
-      const s = await clientFor(services()).status.get()
+      const { api } = await open()
+      const s = await api.status.get()
       if (json()) process.stdout.write(JSON.stringify(s, null, 2) + '\n')
       if (!s.docker.reachable) throw new ExitError(1, `${s.docker.error} Fix: ${s.docker.fix}`)
       if (!json()) process.stdout.write(formatStatus(s) + '\n')
@@ -65,19 +98,19 @@ export function buildCli(): Command {
   const stack = program.command('stack').description('bring the Docker stack up or down')
   stack
     .command('up')
-    .description('build the image if needed, start BLUE and PgBouncer (and GREEN with --green)')
+    .description('build the image if needed, start BLUE and PgBouncer (and GREEN with --green), apply migrations')
     .option('--green', 'also start GREEN, the standby for blue-green updates')
     .action(async (o: { green?: boolean }) => {
-      const s = services()
-      await runJob(s, clientFor(s).stack.up({ green: Boolean(o.green) }), json())
+      const { s, api } = await open()
+      await runJob(s, api, api.stack.up({ green: Boolean(o.green) }))
     })
   stack
     .command('down')
     .description('stop and remove the containers (data volumes are kept unless --volumes)')
     .option('--volumes', 'also delete the data volumes: ALL DATA OF THIS STACK IS LOST')
     .action(async (o: { volumes?: boolean }) => {
-      const s = services()
-      await runJob(s, clientFor(s).stack.down({ volumes: Boolean(o.volumes) }), json())
+      const { s, api } = await open()
+      await runJob(s, api, api.stack.down({ volumes: Boolean(o.volumes) }))
     })
   stack
     .command('logs')
@@ -86,14 +119,15 @@ export function buildCli(): Command {
     .argument('<role>', 'blue, green or pgbouncer')
     .action(async (role: string, o: { tail: string }) => {
       if (!['blue', 'green', 'pgbouncer'].includes(role)) throw new ExitError(2, `unknown role "${role}": use blue, green or pgbouncer`)
-      const r = await clientFor(services()).stack.logs({ role: role as 'blue', tail: Number(o.tail) })
-      process.stdout.write(json() ? JSON.stringify(r) + '\n' : r.lines.join('\n') + '\n')
+      const { api } = await open()
+      const r = await api.stack.logs({ role: role as 'blue', tail: Number(o.tail) })
+      print(r, () => r.lines.join('\n'))
     })
 
   const image = program.command('image').description('the stack image (PostgreSQL 15 + PgBouncer from Debian packages)')
   image.command('build').description('build the image now if it is missing').action(async () => {
-    const s = services()
-    await runJob(s, Promise.resolve(s.jobs.start('image-build', 'Build the stack image', (ctx) => s.stack.buildImage(ctx))), json())
+    const { s, api } = await open({ signIn: false })
+    await runJob(s, api, Promise.resolve(s.jobs.start('image-build', 'Build the stack image', (ctx) => s.stack.buildImage(ctx))))
   })
   image.command('export').argument('<file>', 'tar file to write').description('save the image to carry it to an air-gapped machine').action(async (file: string) => {
     const docker = createDockerClient()
@@ -111,8 +145,115 @@ export function buildCli(): Command {
 
   const jobs = program.command('jobs').description('long operations: history and cancellation')
   jobs.command('list').addOption(new Option('--limit <n>').default('20')).action(async (o: { limit: string }) => {
-    const list = await clientFor(services()).jobs.list({ limit: Number(o.limit) })
-    process.stdout.write(json() ? JSON.stringify(list, null, 2) + '\n' : list.map(describeJob).join('\n') + '\n')
+    const { api } = await open()
+    const list = await api.jobs.list({ limit: Number(o.limit) })
+    print(list, () => list.map(describeJob).join('\n'))
+  })
+
+  program
+    .command('db')
+    .description('the mirror database')
+    .command('migrate')
+    .description('apply pending migrations to every running color (also done by `stack up` and at start-up)')
+    .action(async () => {
+      const { s } = await open({ signIn: false })
+      const colors = await prepareRunningDatabases(s)
+      print({ colors }, () => (colors.length ? `schema up to date on ${colors.map((c) => c.toUpperCase()).join(' and ')}` : 'no color is running: start the stack first'))
+      if (!colors.length) throw new ExitError(1, 'no color is running')
+    })
+
+  const data = program.command('data').description('the mirrored openFDA records')
+  data.command('load-samples').description('load the bundled openFDA sample records (all seven endpoints)').action(async () => {
+    const { s, api } = await open()
+    await runJob(s, api, api.data.loadSamples())
+  })
+  data.command('stats').description('rows, size and freshness per endpoint').action(async () => {
+    const { api } = await open()
+    const stats = await api.data.stats()
+    print(stats, () =>
+      ['ENDPOINT        ROWS      SIZE        TTL      LAST LOAD                 FRESH']
+        .concat(stats.map((x) => `${x.endpoint.padEnd(15)} ${String(x.rows).padEnd(9)} ${String(Math.round(x.bytes / 1024)).padStart(7)} KiB ${x.ttlTier.padEnd(10)}${(x.lastSuccessAt ?? 'never').padEnd(26)}${x.stale ? 'stale' : 'fresh'}`))
+        .join('\n')
+    )
+  })
+  data.command('verify').argument('<endpoint>').description("recompute every record's checksum and list mismatches").action(async (endpoint: string) => {
+    const { s, api } = await open()
+    await runJob(s, api, api.data.verifyIntegrity({ endpoint: endpoint as '510k' }))
+  })
+
+  const auth = program.command('auth').description('sign-in for the command line')
+  auth.command('token').description('issue a 12-hour token for scripts (needs --user NAME --password-stdin)').action(async () => {
+    if (!g().user || !g().passwordStdin) throw new ExitError(2, 'auth token needs --user NAME --password-stdin')
+    const password = readStdinPassword()
+    const s = createServices({ host: 'cli', home: g().home })
+    cleanups.push(() => s.close())
+    const session = await s.users.login(g().user!, password, 'cli', 'cli-token')
+    print({ token: session.token, expiresAt: session.expiresAt }, () => `${session.token}\n(valid until ${session.expiresAt}; pass it with --token or FDA_OFFLINE_TOKEN)`)
+  })
+
+  const users = program.command('users').description('console accounts (administrators)')
+  users
+    .command('create-first-admin')
+    .description('first run: create the first administrator (password on standard input)')
+    .requiredOption('--username <name>')
+    .requiredOption('--printed-name <name>', 'full name as printed on signatures')
+    .action(async (o: { username: string; printedName: string }) => {
+      const { api } = await open({ signIn: false })
+      const state = await api.auth.setupFirstAdmin({ username: o.username, printedName: o.printedName, password: readStdinPassword() })
+      await api.auth.logout()
+      print(state.user, () => `administrator ${state.user?.username} created`)
+    })
+  users.command('list').action(async () => {
+    const { api } = await open()
+    const list = await api.users.list()
+    print(list, () =>
+      ['ID  USERNAME          ROLE      STATE     PRINTED NAME'].concat(
+        list.map((u) => `${String(u.id).padEnd(3)} ${u.username.padEnd(17)} ${u.role.padEnd(9)} ${(u.disabled ? 'disabled' : u.locked ? 'locked' : 'active').padEnd(9)} ${u.printedName}`)
+      ).join('\n')
+    )
+  })
+  users
+    .command('create')
+    .description('create an account; its temporary password (standard input after your own, one per line) must be changed at first sign-in')
+    .requiredOption('--username <name>')
+    .requiredOption('--printed-name <name>')
+    .addOption(new Option('--role <role>').choices(['viewer', 'operator', 'admin']).makeOptionMandatory())
+    .action(async (o: { username: string; printedName: string; role: 'viewer' }) => {
+      const { api } = await open()
+      const u = await api.users.create({ username: o.username, printedName: o.printedName, role: o.role, password: nextStdinLine() })
+      print(u, () => `user ${u.username} (${u.role}) created`)
+    })
+  users.command('disable').argument('<username>').action(async (username: string) => {
+    const { api } = await open()
+    const u = await api.users.disable({ username })
+    print(u, () => `user ${u.username} disabled`)
+  })
+  users.command('reset-password').argument('<username>').description('set a temporary password (from standard input, after yours) and unlock').action(async (username: string) => {
+    const { api } = await open()
+    const u = await api.users.resetPassword({ username, temporaryPassword: nextStdinLine() })
+    print(u, () => `password of ${u.username} reset; it must be changed at the next sign-in`)
+  })
+  users
+    .command('set-role')
+    .argument('<username>')
+    .addArgument(new Command().createArgument('<role>', 'viewer, operator or admin').choices(['viewer', 'operator', 'admin']))
+    .action(async (username: string, role: 'viewer') => {
+      const { api } = await open()
+      const u = await api.users.changeRole({ username, role })
+      print(u, () => `${u.username} is now ${u.role}`)
+    })
+
+  const audit = program.command('audit').description('the Part 11 audit trail')
+  audit.command('verify').description('recompute the whole hash chain; exit 1 naming the first entry that does not verify').action(async () => {
+    const { api } = await open()
+    const r = await api.audit.verify()
+    print(r, () => (r.ok ? `audit trail verified: ${r.checked} entries, head ${r.head?.seq ?? '-'} ${r.head?.hash ?? ''}` : `audit trail BROKEN at entry ${r.broken!.seq}: ${r.broken!.reason}`))
+    if (!r.ok) throw new ExitError(1, `audit trail broken at entry ${r.broken!.seq}`)
+  })
+  audit.command('head').description('the chain head (sequence number and hash), for filing').action(async () => {
+    const { api } = await open()
+    const h = await api.audit.head()
+    print(h, () => (h ? `${h.segment} ${h.seq} ${h.ts} ${h.hash}` : 'the audit trail is empty'))
   })
 
   program
@@ -121,17 +262,36 @@ export function buildCli(): Command {
     .addOption(new Option('--port <n>', 'port (0 picks a free one)').default('47800'))
     .addOption(new Option('--renderer <dir>', 'built renderer').default(resolve(findResourcesDir(), '..', 'out', 'renderer')).hideHelp())
     .action(async (o: { port: string; renderer: string }) => {
-      const s = createServices({ host: 'server', home: (program.opts() as Globals).home })
+      const s = createServices({ host: 'server', home: g().home })
+      try {
+        await prepareRunningDatabases(s)
+      } catch (e) {
+        if ((e as StackError).code === 'MIGRATION_FAILED') throw e
+        // Docker or the database not reachable yet: serve anyway; the Status screen says what to do.
+      }
       const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN })
       const line = json() ? JSON.stringify({ url: running.url, loginUrl: running.loginUrl }) : `FDA Offline Console is serving on ${running.url}\nOpen: ${running.loginUrl}`
       process.stdout.write(line + '\n')
       await new Promise<void>((done) => {
-        const stop = (): void => void running.close().then(done)
+        const stop = (): void => void running.close().then(() => s.close()).then(done)
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })
     })
   return program
+}
+
+/** Lines of standard input after the signed-in user's password (read once, shared by the commands). */
+let stdinLines: string[] | null = null
+function nextStdinLine(): string {
+  stdinLines ??= []
+  if (!stdinLines.length) {
+    const rest = readFileSync(0, 'utf8').split(/\r?\n/)
+    stdinLines.push(...rest)
+  }
+  const line = stdinLines.shift()
+  if (!line) throw new ExitError(2, 'expected a password on standard input')
+  return line
 }
 
 /** Runs the CLI and returns the exit code; errors become one line with what to do. */

@@ -14,6 +14,7 @@ export interface Progress {
   message?: string
 }
 export interface JobContext {
+  jobId: string
   signal: AbortSignal
   report(p: Progress): void
 }
@@ -104,7 +105,7 @@ export class JobManager {
     }
     const finished = (async () => {
       try {
-        const message = await run({ signal: controller.signal, report })
+        const message = await run({ jobId: id, signal: controller.signal, report })
         if (controller.signal.aborted) throw new JobCancelledError()
         current = { ...current, phase: 'done', message: message || 'finished' }
         if (current.total !== null) current.done = current.total

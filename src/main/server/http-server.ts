@@ -8,6 +8,7 @@ import { router } from '../app/router'
 import type { Services } from '../app/services'
 
 const COOKIE = 'fda_token'
+const SESSION_COOKIE = 'fda_session'
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
   '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon'
@@ -56,7 +57,13 @@ export async function startServerMode(services: Services, opts: ServerModeOption
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname.startsWith('/rpc')) {
       if (!authorised(req, token)) return send(res, 401, { error: 'unauthorised: open the URL printed by `fda-offline serve` (it carries the access token)' })
-      const { matched } = await rpc.handle(req, res, { prefix: '/rpc', context: { services } })
+      const context = {
+        services,
+        auth: { token: readCookie(req, SESSION_COOKIE) ?? null },
+        setSessionCookie: (t: string | null) =>
+          res.setHeader('Set-Cookie', t ? `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/` : `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
+      }
+      const { matched } = await rpc.handle(req, res, { prefix: '/rpc', context })
       if (!matched) send(res, 404, { error: 'no such procedure' })
       return
     }
@@ -92,8 +99,13 @@ export async function startServerMode(services: Services, opts: ServerModeOption
 function authorised(req: IncomingMessage, token: string): boolean {
   const auth = req.headers.authorization
   if (auth?.startsWith('Bearer ')) return safeEqual(auth.slice(7), token)
-  const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`))
-  return cookie !== undefined && safeEqual(cookie.slice(COOKIE.length + 1), token)
+  const cookie = readCookie(req, COOKIE)
+  return cookie !== undefined && safeEqual(cookie, token)
+}
+
+function readCookie(req: IncomingMessage, name: string): string | undefined {
+  const c = (req.headers.cookie ?? '').split(';').map((x) => x.trim()).find((x) => x.startsWith(`${name}=`))
+  return c?.slice(name.length + 1)
 }
 
 function safeEqual(a: string, b: string): boolean {

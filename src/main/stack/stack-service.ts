@@ -6,6 +6,7 @@ import { ensureSecret } from '../config/secrets'
 import { defaultPgMemoryMb, type Settings } from '../config/settings'
 import { withClient, type Target } from '../db/connection'
 import type { JobContext } from '../jobs/job-manager'
+import { execInContainer } from './container-exec'
 import { demuxDockerLog, pingDocker } from './docker-client'
 import { ensureImage, imagePresent } from './image'
 import { parseDatabases, parsePools, parseVersion, show } from './pgbouncer-admin'
@@ -162,6 +163,22 @@ export class StackService {
       if (ctx.signal.aborted) throw new Error('cancelled')
       await new Promise((r) => setTimeout(r, 500))
     }
+  }
+
+  /** Rewrites PgBouncer's userlist (admin plus the given roles) through stdin, then RELOAD. */
+  async setPgbouncerUsers(users: { user: string; password: string }[]): Promise<void> {
+    const line = (u: string, p: string) => `"${u.replace(/"/g, '""')}" "${p.replace(/"/g, '""')}"\n`
+    const body = [line(ADMIN_USER, this.password()), ...users.map((u) => line(u.user, u.password))].join('')
+    await execInContainer(this.docker.getContainer(containerName(this.settings.stackName, 'pgbouncer')), ['fda-pgbouncer-users'], body)
+    await withClient(this.target('pgbouncer', 'pgbouncer'), (c) => c.query('RELOAD'))
+  }
+
+  /** Colors whose container is running (for preparing them at start-up). */
+  async runningColors(): Promise<Color[]> {
+    const infos = await this.listContainers()
+    return (['blue', 'green'] as Color[]).filter((color) =>
+      infos.some((i) => i.State === 'running' && i.Names.includes(`/${containerName(this.settings.stackName, color)}`))
+    )
   }
 
   async logs(role: StackRole, tail: number): Promise<string[]> {

@@ -1,0 +1,36 @@
+import type { Color } from '../../shared/schemas'
+import type { Actor } from '../db/database'
+import { loadMigrations, prepareColor, preparePgbouncer } from '../db/prepare'
+import type { JobContext } from '../jobs/job-manager'
+import type { Services } from './services'
+
+/** stack up, then every color's schema and roles, then PgBouncer's users; audited. */
+export async function bringStackUp(s: Services, opts: { green: boolean }, actor: Actor, ctx: JobContext): Promise<string> {
+  const message = await s.stack.up(opts, ctx)
+  await prepareRunningDatabases(s, ctx)
+  await s.audit.record(actor, { action: 'stack.up', targetType: 'stack', targetKey: s.settings.stackName, after: { green: opts.green, ports: s.settings.ports } })
+  return message
+}
+
+/** Applies migrations to every running color and syncs PgBouncer; also run when a console starts. */
+export async function prepareRunningDatabases(s: Services, ctx?: JobContext): Promise<Color[]> {
+  const migrations = loadMigrations(s.sqlDir)
+  const colors = await s.stack.runningColors()
+  for (const color of colors) {
+    ctx?.report({ phase: 'schema', message: `applying migrations to ${color.toUpperCase()}` })
+    const r = await prepareColor(s.db, color, migrations)
+    ctx?.report({ phase: 'schema', message: `${color.toUpperCase()} at schema version ${r.version}${r.applied.length ? ` (applied ${r.applied.join(', ')})` : ''}` })
+  }
+  if (colors.length) await preparePgbouncer(s.db, s.stack)
+  return colors
+}
+
+export async function takeStackDown(s: Services, opts: { volumes: boolean }, actor: Actor, ctx: JobContext): Promise<string> {
+  // Written before the stop: afterwards there is no database to write to. (With --volumes the
+  // trail goes with the data; backups keep earlier copies.)
+  await s.audit
+    .record(actor, { action: 'stack.down', targetType: 'stack', targetKey: s.settings.stackName, after: { volumes: opts.volumes } })
+    .catch(() => ctx.report({ message: 'the database is not reachable: this stop is not in the audit trail' }))
+  await s.db.close()
+  return s.stack.down(opts, ctx)
+}
