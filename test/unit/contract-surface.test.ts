@@ -15,6 +15,7 @@ it('the API contract surface is pinned', async () => {
     surface[path.join('.')] = {
       input: schema(def.inputSchema),
       output: def.outputSchema?.['~standard'] && !(def.outputSchema instanceof z.ZodType) ? 'event-iterator' : schema(def.outputSchema),
+      policy: def.meta,
       errors: Object.keys(def.errorMap).sort()
     }
   }
