@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { ADMIN } from './pages/console-page'
 import { CLI } from './paths'
 
 export default async function globalTeardown(): Promise<void> {
@@ -7,6 +8,11 @@ export default async function globalTeardown(): Promise<void> {
   if (pid) process.kill(pid, 'SIGTERM')
   const home = process.env.FDA_E2E_HOME
   if (!home) return
-  execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'down', '--volumes'], { stdio: 'inherit' })
+  // Once the e2e administrator exists, stopping the stack needs a signed-in operator.
+  try {
+    execFileSync(process.execPath, [CLI, '--home', home, '--user', ADMIN.username, '--password-stdin', 'stack', 'down', '--volumes'], { input: ADMIN.password, stdio: ['pipe', 'inherit', 'inherit'] })
+  } catch {
+    execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'down', '--volumes'], { stdio: 'inherit' })
+  }
   rmSync(home, { recursive: true, force: true })
 }

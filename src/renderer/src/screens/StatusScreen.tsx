@@ -4,6 +4,7 @@ import { formatBytes as size } from '../../../shared/format'
 import type { StackStatus } from '../../../shared/schemas'
 import { api } from '../api/client'
 import { errorText } from '../api/errors'
+import { ChainStatus } from '../components/ChainStatus'
 import { JobProgress } from '../components/JobProgress'
 
 function Health({ state, health }: { state: string; health: string }): React.JSX.Element {
@@ -12,7 +13,7 @@ function Health({ state, health }: { state: string; health: string }): React.JSX
   return <span className={`pill ${ok ? 'good' : state === 'absent' ? 'muted' : 'bad'}`}>{label}</span>
 }
 
-export function StatusScreen(): React.JSX.Element {
+export function StatusScreen({ signedIn }: { signedIn: boolean }): React.JSX.Element {
   const qc = useQueryClient()
   const [jobId, setJobId] = useState<string | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
@@ -47,12 +48,13 @@ export function StatusScreen(): React.JSX.Element {
         <JobProgress
           jobId={jobId}
           onEnd={() => {
-            void qc.invalidateQueries({ queryKey: ['status'] })
+            void qc.invalidateQueries()
             setTimeout(() => setJobId(null), 4000)
           }}
         />
       ) : null}
       {status.error ? <p className="bad" role="alert">{errorText(status.error)}</p> : null}
+      {signedIn && s?.healthy ? <ChainStatus /> : null}
       {s ? <StatusDetail s={s} /> : status.isLoading ? <p className="muted">Reading the stack…</p> : null}
     </section>
   )
