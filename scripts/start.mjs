@@ -12,7 +12,8 @@ const run = (cmd, args) => {
 }
 
 run('npm', ['run', 'build', '--silent'])
-run(process.execPath, [...cli, 'stack', 'up'])
+// First start: the bundled openFDA sample records are loaded into the empty mirror.
+run(process.execPath, [...cli, 'stack', 'up', '--samples'])
 
 const candidates = [process.env.ELECTRON_PATH, `${root}node_modules/electron/dist/electron`].filter(Boolean)
 const electron = candidates.find((p) => existsSync(p))

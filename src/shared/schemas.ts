@@ -90,7 +90,11 @@ export const JobRecord = z.object({
 })
 export type JobRecord = z.infer<typeof JobRecord>
 
-export const StackUpInput = z.object({ green: z.boolean().default(false) })
+export const StackUpInput = z.object({
+  green: z.boolean().default(false),
+  /** Load the bundled openFDA sample records when the mirror holds no records yet (first start). */
+  samples: z.boolean().default(false)
+})
 export const StackDownInput = z.object({ volumes: z.boolean().default(false) })
 
 export const Role = z.enum(['viewer', 'operator', 'admin'])

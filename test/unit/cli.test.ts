@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../../src/main/cli/main'
-import { tempHome } from '../support/temp-home'
+import { NOWHERE, tempHome } from '../support/temp-home'
 
-const t = tempHome()
+const t = tempHome(NOWHERE)
 afterEach(() => {
   vi.restoreAllMocks()
   vi.unstubAllEnvs()

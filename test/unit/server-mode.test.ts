@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServices } from '../../src/main/app/services'
 import { startServerMode, type RunningServer } from '../../src/main/server/http-server'
 import { procedurePaths } from '../support/procedures'
-import { tempHome } from '../support/temp-home'
+import { NOWHERE, tempHome } from '../support/temp-home'
 
-const t = tempHome()
+const t = tempHome(NOWHERE)
 let srv: RunningServer
 const renderer = join(t.home, 'renderer')
 

@@ -9,10 +9,10 @@ import { router } from '../../src/main/app/router'
 import { createServices, type Services } from '../../src/main/app/services'
 import { startServerMode, type RunningServer } from '../../src/main/server/http-server'
 import type { Contract } from '../../src/shared/contract'
-import { tempHome } from '../support/temp-home'
+import { NOWHERE, tempHome } from '../support/temp-home'
 
 type Client = ContractRouterClient<Contract>
-const t = tempHome()
+const t = tempHome(NOWHERE)
 let services: Services
 let http: RunningServer
 const channel = new MessageChannel()

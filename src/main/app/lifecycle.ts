@@ -2,13 +2,15 @@ import type { Color } from '../../shared/schemas'
 import type { Actor } from '../db/database'
 import { loadMigrations, prepareColor, preparePgbouncer } from '../db/prepare'
 import type { JobContext } from '../jobs/job-manager'
+import { loadSamples } from '../openfda/samples'
 import type { Services } from './services'
 
 /** stack up, then every color's schema and roles, then PgBouncer's users; audited. */
-export async function bringStackUp(s: Services, opts: { green: boolean }, actor: Actor, ctx: JobContext): Promise<string> {
+export async function bringStackUp(s: Services, opts: { green: boolean; samples: boolean }, actor: Actor, ctx: JobContext): Promise<string> {
   const message = await s.stack.up(opts, ctx)
   await prepareRunningDatabases(s, ctx)
   await s.audit.record(actor, { action: 'stack.up', targetType: 'stack', targetKey: s.settings.stackName, after: { green: opts.green, ports: s.settings.ports } })
+  if (opts.samples && (await s.records.isEmpty())) return `${message}; ${await loadSamples(s.records, s.resourcesDir, actor, ctx)}`
   return message
 }
 

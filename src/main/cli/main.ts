@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { ORPCError } from '@orpc/client'
 import { createRouterClient, type RouterClient } from '@orpc/server'
 import { Command, CommanderError, Option } from 'commander'
@@ -100,9 +100,10 @@ export function buildCli(): Command {
     .command('up')
     .description('build the image if needed, start BLUE and PgBouncer (and GREEN with --green), apply migrations')
     .option('--green', 'also start GREEN, the standby for blue-green updates')
-    .action(async (o: { green?: boolean }) => {
+    .option('--samples', 'load the bundled openFDA sample records if the mirror is empty')
+    .action(async (o: { green?: boolean; samples?: boolean }) => {
       const { s, api } = await open()
-      await runJob(s, api, api.stack.up({ green: Boolean(o.green) }))
+      await runJob(s, api, api.stack.up({ green: Boolean(o.green), samples: Boolean(o.samples) }))
     })
   stack
     .command('down')
@@ -255,6 +256,25 @@ export function buildCli(): Command {
     const h = await api.audit.head()
     print(h, () => (h ? `${h.segment} ${h.seq} ${h.ts} ${h.hash}` : 'the audit trail is empty'))
   })
+
+  program
+    .command('bench')
+    .description('benchmarks, each on a stack of its own')
+    .command('records')
+    .description('load generated records (default 1,000,000) and measure key lookups and containment queries through PgBouncer')
+    .addOption(new Option('--total <n>', 'records to load').default('1000000'))
+    .addOption(new Option('--queries <n>', 'queries per kind').default('5000'))
+    .addOption(new Option('--concurrency <n>', 'concurrent clients').default('8'))
+    .option('--keep', 'keep the bench stack afterwards')
+    .action(async (o: { total: string; queries: string; concurrency: string; keep?: boolean }) => {
+      const { runRecordsBench } = await import('../bench/records-bench')
+      const home = createServices({ host: 'cli', home: g().home }).home
+      const r = await runRecordsBench({
+        total: Number(o.total), queries: Number(o.queries), concurrency: Number(o.concurrency), keep: Boolean(o.keep),
+        resultsDir: join(home, 'bench'), log: (l) => process.stderr.write(l + '\n')
+      })
+      if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    })
 
   program
     .command('serve')

@@ -13,7 +13,7 @@ export interface Target {
  * enforced on the client side.
  */
 export function createPool(t: Target, opts: { max?: number; statementTimeoutMs?: number; viaPgbouncer?: boolean } = {}): pg.Pool {
-  const timeout = opts.statementTimeoutMs ?? 30_000
+  const timeout = opts.statementTimeoutMs ?? 30_000 // 0: no timeout (bulk work)
   return new pg.Pool({
     host: '127.0.0.1',
     port: t.port,

@@ -24,6 +24,7 @@ export interface Actor {
  */
 export class Database {
   private appPool: pg.Pool | null = null
+  private bulkPool: pg.Pool | null = null
 
   constructor(
     private readonly stack: StackService,
@@ -48,6 +49,16 @@ export class Database {
       this.appPool.on('error', () => {}) // an idle client losing its server must not crash the console
     }
     return this.appPool
+  }
+
+  /** Long-running bulk work (loads, verification): through PgBouncer, no client-side timeout. */
+  bulk(): pg.Pool {
+    if (!this.bulkPool) {
+      const t = this.stack.target('pgbouncer')
+      this.bulkPool = createPool({ ...t, user: APP_ROLE, password: this.appPassword() }, { viaPgbouncer: true, max: 2, statementTimeoutMs: 0 })
+      this.bulkPool.on('error', () => {})
+    }
+    return this.bulkPool
   }
 
   /** A direct admin connection to one color (migrations, roles, verification as the owner). */
@@ -80,6 +91,8 @@ export class Database {
 
   async close(): Promise<void> {
     await this.appPool?.end().catch(() => {})
+    await this.bulkPool?.end().catch(() => {})
     this.appPool = null
+    this.bulkPool = null
   }
 }

@@ -205,6 +205,13 @@ export class RecordStore {
     })
   }
 
+  /** True when no endpoint holds a record (a fresh mirror). */
+  async isEmpty(): Promise<boolean> {
+    const union = ENDPOINTS.map((e) => `SELECT 1 FROM ${table(e)}`).join(' UNION ALL ')
+    const r = await this.db.app().query(`SELECT EXISTS (${union}) AS any`)
+    return !r.rows[0].any
+  }
+
   /** Endpoints whose data is older than their TTL tier allows (or never loaded). */
   async staleEndpoints(): Promise<Endpoint[]> {
     return (await this.stats()).filter((s) => s.stale).map((s) => s.endpoint)
