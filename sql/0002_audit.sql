@@ -68,17 +68,21 @@ GRANT USAGE ON SEQUENCE console.audit_seq TO fda_app;
 CREATE FUNCTION console.audit_record_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  row_new jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
-  row_old jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
-  keyed jsonb := coalesce(row_new, row_old);
+  row_new jsonb;
+  row_old jsonb;
+  keyed jsonb;
   key_text text := '';
   i int;
   b jsonb;
   a jsonb;
 BEGIN
+  -- First, and cheaply: a bulk load writes one summary entry instead of one per row.
   IF coalesce(current_setting('fda.bulk_job', true), '') <> '' THEN
     RETURN NULL;
   END IF;
+  row_new := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+  row_old := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+  keyed := coalesce(row_new, row_old);
   FOR i IN 0 .. TG_NARGS - 1 LOOP
     key_text := key_text || CASE WHEN i > 0 THEN '/' ELSE '' END || coalesce(keyed ->> TG_ARGV[i], '');
   END LOOP;

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { AuditService } from '../audit/audit-service'
 import { ENDPOINT_DEFS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
-import { splitSensitive } from '../openfda/sensitive'
+import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
 import { contentChecksum } from './checksum'
 import type { Actor, Database } from './database'
 
@@ -92,7 +92,7 @@ export async function bulkLoad(
     // DISTINCT ON: a key repeated in one load keeps its last occurrence (ctid order = input order).
     const r = await c.query<{ inserted: string; written: string }>(
       `WITH written AS (INSERT INTO ${table} AS t (${target.join(', ')}, sensitive)
-       SELECT DISTINCT ON (${def.keyColumns.join(', ')}) ${target.join(', ')}, CASE WHEN sensitive_plain IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive_plain, $1) END
+       SELECT DISTINCT ON (${def.keyColumns.join(', ')}) ${target.join(', ')}, CASE WHEN sensitive_plain IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive_plain, $1, '${PGP_OPTIONS}') END
          FROM staging ORDER BY ${def.keyColumns.join(', ')}, ctid DESC
        ON CONFLICT (${def.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum
        RETURNING (xmax = 0) AS inserted)

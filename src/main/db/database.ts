@@ -71,13 +71,20 @@ export class Database {
    * transaction pooling and never leaks to the next client of the same server connection).
    */
   async tx<T>(actor: Actor, fn: (c: pg.PoolClient) => Promise<T>, pool: pg.Pool = this.app()): Promise<T> {
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
+    return this.transaction(async (client) => {
       await client.query(
         "SELECT set_config('fda.user_id', $1, true), set_config('fda.username', $2, true), set_config('fda.client', $3, true), set_config('fda.reason', $4, true)",
         [actor.userId === null ? '' : String(actor.userId), actor.username, actor.client, actor.reason ?? '']
       )
+      return fn(client)
+    }, pool)
+  }
+
+  /** BEGIN … COMMIT on one pooled connection, ROLLBACK on any error. */
+  async transaction<T>(fn: (c: pg.PoolClient) => Promise<T>, pool: pg.Pool = this.app()): Promise<T> {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
       const result = await fn(client)
       await client.query('COMMIT')
       return result

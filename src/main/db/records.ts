@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { AuditService } from '../audit/audit-service'
 import { ENDPOINT_DEFS, ENDPOINTS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
-import { splitSensitive } from '../openfda/sensitive'
+import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
 import { contentChecksum } from './checksum'
 import type { Actor, Database } from './database'
 
@@ -81,7 +81,7 @@ export class RecordStore {
         const extracted = COLUMNS.filter((c) => !keyCols.includes(c)) // classification's key is its product_code
         const cols = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
         const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, checksum, source, ...extracted.map((k) => row.columns[k])]
-        const placeholders = cols.map((col, i) => (col === 'sensitive' ? `pgp_sym_encrypt($${i + 1}, $${cols.length + 1})` : `$${i + 1}`))
+        const placeholders = cols.map((col, i) => (col === 'sensitive' ? `pgp_sym_encrypt($${i + 1}, $${cols.length + 1}, '${PGP_OPTIONS}')` : `$${i + 1}`))
         const updates = cols.filter((col) => !def.keyColumns.includes(col)).map((col) => `${col} = EXCLUDED.${col}`)
         const r = await c.query<{ inserted: boolean }>(
           `INSERT INTO ${table(endpoint)} AS t (${cols.join(', ')}) VALUES (${placeholders.join(', ')})
@@ -167,20 +167,11 @@ export class RecordStore {
   }
 
   /** pg_trgm's threshold is per session: set it in the same transaction as the query (PgBouncer-safe). */
-  private async withSimilarityLimit<T>(limit: number, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.db.app().connect()
-    try {
-      await c.query('BEGIN')
+  private withSimilarityLimit<T>(limit: number, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (c) => {
       await c.query('SELECT set_limit($1)', [limit])
-      const result = await fn(c)
-      await c.query('COMMIT')
-      return result
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {})
-      throw e
-    } finally {
-      c.release()
-    }
+      return fn(c)
+    })
   }
 
   /** Rows (as of the last load), size on disk and freshness per endpoint. */

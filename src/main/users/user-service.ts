@@ -155,25 +155,21 @@ export class UserService {
       return fail('ACCOUNT_LOCKED', `The account ${name} is locked after ${s.maxFailedLogins} failed sign-in attempts.`, 'An administrator must reset its password to unlock it.')
     }
     if (!(await verifyPassword(row.password_hash, password))) {
-      return this.db.tx(actor, async (c) => {
+      const { attempts, locked } = await this.db.tx(actor, async (c) => {
         const u = await c.query<{ failed_logins: number; locked: boolean }>(
           `UPDATE console.users SET failed_logins = failed_logins + 1,
                   locked_at = CASE WHEN failed_logins + 1 >= $2 THEN now() ELSE locked_at END
             WHERE id = $1 RETURNING failed_logins, locked_at IS NOT NULL AS locked`,
           [row.id, s.maxFailedLogins]
         )
-        const { failed_logins: attempts, locked } = u.rows[0]
-        await this.audit.record(actor, { action: `user.${purpose}_failed`, targetType: 'user', targetKey: name, after: { reason: 'wrong password', attempt: attempts } }, c)
-        if (locked) {
-          await this.audit.record(actor, { action: 'user.lock', targetType: 'user', targetKey: name, after: { failedAttempts: attempts } }, c)
-          return { locked, attempts }
-        }
-        return { locked, attempts }
-      }).then(({ locked, attempts }) =>
-        locked
-          ? fail('ACCOUNT_LOCKED', `Wrong password. The account ${name} is now locked after ${attempts} failed attempts.`, 'An administrator must reset its password to unlock it.')
-          : fail('LOGIN_FAILED', `Wrong user name or password (${attempts} of ${s.maxFailedLogins} attempts before the account locks).`, 'Check both and try again.')
-      )
+        const { failed_logins: n, locked: nowLocked } = u.rows[0]
+        await this.audit.record(actor, { action: `user.${purpose}_failed`, targetType: 'user', targetKey: name, after: { reason: 'wrong password', attempt: n } }, c)
+        if (nowLocked) await this.audit.record(actor, { action: 'user.lock', targetType: 'user', targetKey: name, after: { failedAttempts: n } }, c)
+        return { attempts: n, locked: nowLocked }
+      })
+      if (locked)
+        fail('ACCOUNT_LOCKED', `Wrong password. The account ${name} is now locked after ${attempts} failed attempts.`, 'An administrator must reset its password to unlock it.')
+      return fail('LOGIN_FAILED', `Wrong user name or password (${attempts} of ${s.maxFailedLogins} attempts before the account locks).`, 'Check both and try again.')
     }
     if (row.failed_logins > 0) await this.db.app().query('UPDATE console.users SET failed_logins = 0 WHERE id = $1', [row.id])
     return toUser({ ...row, failed_logins: 0 })
