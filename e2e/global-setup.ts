@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'fda-e2e-'))
   const stackName = `fdae2e-${randomBytes(3).toString('hex')}`
   writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { blue: 56320, green: 56321, pgbouncer: 56330 }, pgMemoryMb: 256 }))
-  execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up'], { stdio: 'inherit' })
+  execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up', '--samples'], { stdio: 'inherit' })
   const token = randomBytes(24).toString('base64url')
   const server = spawn(process.execPath, [CLI, '--home', home, '--json', 'serve', '--port', '0'], {
     env: { ...process.env, FDA_SERVER_TOKEN: token },

@@ -18,6 +18,9 @@ test('Status shows BLUE and PgBouncer healthy, BLUE live, and the audit chain ve
   await expect(ui.liveColor()).toHaveText('BLUE')
   await expect(ui.chainStatus()).toContainText(/Audit trail verified: \d+ entries/)
   await expect(ui.signedInUser()).toContainText(ADMIN.printedName)
+  // The bundled sample records were loaded by `stack up --samples` (what `npm start` does).
+  await expect(consolePage.getByTestId('endpoint-enforcement')).toContainText('9')
+  await expect(consolePage.getByTestId('endpoint-pma')).toContainText('fresh')
   await consolePage.screenshot({ path: test.info().outputPath('status.png'), fullPage: true })
 })
 

@@ -55,6 +55,12 @@ export const contract = {
       .input(z.object({ seq: z.number().int().positive(), meaning: SignatureMeaning, username: Username, password: Password, comment: z.string().max(2000).optional() }))
       .output(z.object({ signatureSeq: z.number().int(), signedSeq: z.number().int(), printedName: z.string(), meaning: SignatureMeaning, signedAt: z.string() }))
   },
+  settings: {
+    list: base.meta({ role: 'admin' }).output(
+      z.array(z.object({ key: z.string(), value: z.number(), describe: z.string(), unit: z.string(), min: z.number(), max: z.number(), updatedAt: z.string() }))
+    ),
+    set: base.meta({ role: 'admin' }).input(z.object({ key: z.string(), value: z.number().int() })).output(Ok)
+  },
   data: {
     stats: base.output(z.array(EndpointStats)),
     /** Loads the bundled openFDA sample records (the embedded default data set). */

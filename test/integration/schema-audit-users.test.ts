@@ -234,6 +234,19 @@ describe('console users', () => {
     await expect(bobApi.status.get()).rejects.toThrow(/Sign in first/)
   })
 
+  it('password aging: an expired password must be changed; the setting is validated and audited', async () => {
+    await expect(s.client.settings.set({ key: 'auth.passwordMaxAgeDays', value: 0 })).rejects.toThrow(/from 1 to 3650 days/)
+    await expect(s.client.settings.set({ key: 'auth.nope', value: 3 })).rejects.toThrow(/There is no setting auth.nope/)
+    const since = await headSeq()
+    await s.client.settings.set({ key: 'auth.passwordMaxAgeDays', value: 30 })
+    expect((await auditActions(since)).find((e) => e.action === 'settings.change')?.after).toEqual({ value: 30 })
+    await asAdmin((c) => c.query("UPDATE console.users SET password_changed_at = now() - interval '31 days' WHERE username = 'bob'"))
+    const session = await s.services.users.login('bob', 'a long passphrase of mine', 'cli')
+    expect(session.mustChangePassword).toBe(true)
+    await s.services.users.logout(session, 'cli')
+    await s.client.settings.set({ key: 'auth.passwordMaxAgeDays', value: 90 })
+  })
+
   it('a disabled user cannot sign in, and user names are never reused', async () => {
     await s.client.users.create({ username: 'carol', printedName: 'Carol', role: 'viewer', password: 'temporary password 3' })
     await s.client.users.disable({ username: 'carol' })

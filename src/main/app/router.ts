@@ -111,6 +111,13 @@ export const router = api.router({
     head: api.audit.head.handler(({ context }) => context.services.audit.head()),
     sign: api.audit.sign.handler(({ input, context }) => signEntry(context.services, requireSession(context.session), input, context.services.host))
   },
+  settings: {
+    list: api.settings.list.handler(({ context }) => context.services.consoleSettings.list()),
+    set: api.settings.set.handler(async ({ input, context }) => {
+      await context.services.consoleSettings.set(actorOf(context, context.session), input.key, input.value)
+      return { ok: true as const }
+    })
+  },
   data: {
     stats: api.data.stats.handler(({ context }) => context.services.records.stats()),
     loadSamples: api.data.loadSamples.handler(({ context }) => {

@@ -7,6 +7,7 @@ import { loadSettings, type Settings } from '../config/settings'
 import { Database } from '../db/database'
 import { findSqlDir } from '../db/migrate'
 import { RecordStore } from '../db/records'
+import { ConsoleSettings } from '../settings/console-settings'
 import { JobManager } from '../jobs/job-manager'
 import { createDockerClient } from '../stack/docker-client'
 import { findResourcesDir } from '../stack/recipe'
@@ -30,6 +31,7 @@ export interface Services {
   audit: AuditService
   users: UserService
   records: RecordStore
+  consoleSettings: ConsoleSettings
   close(): Promise<void>
 }
 
@@ -47,6 +49,7 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
     jobs: new JobManager(home), stack, db, audit,
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
+    consoleSettings: new ConsoleSettings(db, audit),
     close: () => db.close()
   }
 }

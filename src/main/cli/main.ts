@@ -244,6 +244,19 @@ export function buildCli(): Command {
       print(u, () => `${u.username} is now ${u.role}`)
     })
 
+  const settings = program.command('settings').description('console settings kept in the database (admins; changes are audited)')
+  settings.command('list').action(async () => {
+    const { api } = await open()
+    const list = await api.settings.list()
+    print(list, () => list.map((x) => `${x.key.padEnd(26)} ${String(x.value).padStart(5)} ${x.unit.padEnd(11)} ${x.describe} (${x.min}–${x.max})`).join('\n'))
+  })
+  settings.command('set').argument('<key>').argument('<value>').action(async (key: string, value: string) => {
+    if (!/^-?\d+$/.test(value)) throw new ExitError(2, `${key}: "${value}" is not a whole number`)
+    const { api } = await open()
+    await api.settings.set({ key, value: Number(value) })
+    print({ key, value: Number(value) }, () => `${key} = ${value}`)
+  })
+
   const audit = program.command('audit').description('the Part 11 audit trail')
   audit.command('verify').description('recompute the whole hash chain; exit 1 naming the first entry that does not verify').action(async () => {
     const { api } = await open()

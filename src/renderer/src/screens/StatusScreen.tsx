@@ -5,6 +5,7 @@ import type { StackStatus } from '../../../shared/schemas'
 import { api } from '../api/client'
 import { errorText } from '../api/errors'
 import { ChainStatus } from '../components/ChainStatus'
+import { DataFreshness } from '../components/DataFreshness'
 import { JobProgress } from '../components/JobProgress'
 
 function Health({ state, health }: { state: string; health: string }): React.JSX.Element {
@@ -56,6 +57,7 @@ export function StatusScreen({ signedIn }: { signedIn: boolean }): React.JSX.Ele
       {status.error ? <p className="bad" role="alert">{errorText(status.error)}</p> : null}
       {signedIn && s?.healthy ? <ChainStatus /> : null}
       {s ? <StatusDetail s={s} /> : status.isLoading ? <p className="muted">Reading the stack…</p> : null}
+      {signedIn && s?.healthy ? <DataFreshness /> : null}
     </section>
   )
 }
