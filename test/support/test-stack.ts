@@ -15,7 +15,8 @@ export function testStack(basePort: number, settings: object = {}) {
     stackName, ports, home: t.home, services, client,
     async teardown() {
       const job = await client.stack.down({ volumes: true })
-      await services.jobs.wait(job.id)
+      const done = await services.jobs.wait(job.id)
+      if (done.state !== 'succeeded') throw new Error(`test stack ${stackName} was not removed: ${done.error}`)
       await services.close()
       t.cleanup()
     }

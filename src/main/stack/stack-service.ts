@@ -93,8 +93,9 @@ export class StackService {
     for (const info of order) {
       ctx.report({ phase: 'stop', done: i++, total, unit: 'containers', message: `stopping ${info.Names[0]?.slice(1)}` })
       const c = this.docker.getContainer(info.Id)
-      if (info.State === 'running') await c.stop().catch(ignoreNotModified)
-      await c.remove()
+      // "restarting" (a crash loop) counts as running: stop it, then remove even if it came back.
+      if (!['exited', 'created', 'dead'].includes(info.State)) await c.stop().catch(ignoreNotModified)
+      await c.remove({ force: true })
     }
     if (opts.volumes) {
       ctx.report({ phase: 'volumes', done: i++, total, unit: 'containers', message: 'removing volumes (all data of this stack)' })
@@ -154,6 +155,8 @@ export class StackService {
       if (!info.State.Running || health === 'unhealthy' || Date.now() > deadline) {
         const why = !info.State.Running ? `exited with code ${info.State.ExitCode}` : health === 'unhealthy' ? 'failed its health check' : `was not healthy after ${this.settings.healthTimeoutSeconds} s`
         const tail = (await this.logs(role, 5)).join(' | ')
+        // Stop a crash loop (restart policy) instead of leaving it spinning; its data volume is kept.
+        if (!info.State.Running || health === 'unhealthy') await this.docker.getContainer(name).stop({ t: 5 }).catch(() => {})
         throw new StackError(
           'CONTAINER_UNHEALTHY',
           `${role.toUpperCase()} (${name}) ${why}. Last log lines: ${tail || '(none)'}`,
