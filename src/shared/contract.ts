@@ -2,7 +2,7 @@ import { eventIterator, oc } from '@orpc/contract'
 import { z } from 'zod'
 import { apiErrors } from './errors'
 import {
-  AuthState, ChainHead, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
+  AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
 } from './schemas'
 
@@ -60,6 +60,20 @@ export const contract = {
       z.array(z.object({ key: z.string(), value: z.number(), describe: z.string(), unit: z.string(), min: z.number(), max: z.number(), updatedAt: z.string() }))
     ),
     set: base.meta({ role: 'admin' }).input(z.object({ key: z.string(), value: z.number().int() })).output(Ok)
+  },
+  migration: {
+    /** The bundled sample cache (the default) and the earlier tool's cache folder when it exists. */
+    sources: base.meta({ role: 'operator' }).output(z.object({ bundledSample: z.string(), earlierToolCache: z.string().nullable() })),
+    preflight: base
+      .meta({ role: 'operator' })
+      .input(MigrationInput)
+      .output(z.object({ files: z.number(), bytes: z.number(), kinds: z.record(z.string(), z.number()), checks: z.array(PreflightCheck) })),
+    start: base.meta({ role: 'operator' }).input(MigrationInput).output(JobRecord),
+    result: base.meta({ role: 'viewer' }).input(z.object({ jobId: z.string() })).output(MigrationSummary.nullable()),
+    rejects: base
+      .meta({ role: 'viewer' })
+      .input(z.object({ runId: z.string(), limit: z.number().int().min(1).max(10000).default(500) }))
+      .output(z.object({ total: z.number(), rows: z.array(RejectRow), csv: z.string() }))
   },
   data: {
     stats: base.output(z.array(EndpointStats)),

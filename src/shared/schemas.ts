@@ -152,3 +152,34 @@ export const EndpointStats = z.object({
   ttlSeconds: z.number(),
   stale: z.boolean()
 })
+
+export const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().nullable() })
+export const MigrationInput = z.object({
+  source: z.string().min(1),
+  endpoint: EndpointName.nullable().default(null),
+  resume: z.boolean().default(false)
+})
+export const RejectRow = z.object({ file: z.string(), position: z.string(), key: z.string().nullable(), reason: z.string() })
+export const EndpointVerification = z.object({
+  endpoint: EndpointName,
+  expected: z.number(),
+  present: z.number(),
+  checksumMismatches: z.number(),
+  recomputed: z.number(),
+  sampled: z.boolean(),
+  missingKeys: z.array(z.string()),
+  ok: z.boolean()
+})
+export const MigrationSummary = z.object({
+  runId: z.string(),
+  source: z.string(),
+  files: z.object({ total: z.number(), staged: z.number(), rejected: z.number(), skipped: z.number() }),
+  records: z.object({ read: z.number(), rejected: z.number(), inserted: z.number(), updated: z.number(), unchanged: z.number() }),
+  rejectsByReason: z.record(z.string(), z.number()),
+  verification: z.array(EndpointVerification),
+  verified: z.boolean(),
+  rejectReport: z.string(),
+  seconds: z.number(),
+  auditSeq: z.number()
+})
+export type MigrationSummary = z.infer<typeof MigrationSummary>

@@ -62,7 +62,16 @@ export async function authorize(ctx: ApiContext, policy: Policy): Promise<Sessio
       throw new StackError('FORBIDDEN', `This needs the ${policy.role} role; ${session.user.username} is ${session.user.role}.`, 'Ask an administrator.')
     return session
   }
-  if (policy.bootstrap && (await usersExist(ctx)) !== true) return null
+  const exist = await usersExist(ctx)
+  if (policy.bootstrap && exist !== true) return null
+  if (exist === false)
+    throw new StackError(
+      'UNAUTHENTICATED',
+      'No console user exists yet, and this needs a signed-in user.',
+      ctx.services.host === 'cli'
+        ? 'Create the first administrator: `fda-offline users create-first-admin --username NAME --printed-name "Full Name"` (password on standard input).'
+        : 'Create the first administrator on the sign-in screen.'
+    )
   throw new StackError(
     'UNAUTHENTICATED',
     'Sign in first.',

@@ -1,7 +1,13 @@
 import { implement } from '@orpc/server'
 import { contract, type Policy } from '../../shared/contract'
 import type { AuthState } from '../../shared/schemas'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { signEntry } from '../audit/signatures'
+import { runMigration, summaryOfJob } from '../importer/migration'
+import { preflight } from '../importer/preflight'
+import { rejectsCsv } from '../importer/reject-report'
+import { earlierToolCache, scanSource, type InputFile } from '../importer/sources'
 import { JobNotFoundError } from '../jobs/job-manager'
 import { loadSamples } from '../openfda/samples'
 import { StackError } from '../stack/stack-error'
@@ -50,6 +56,14 @@ function signIn(context: ApiContext, session: Session): void {
   context.auth.token = session.token
   context.auth.session = session
   context.setSessionCookie?.(session.token)
+}
+
+function scanOrFail(source: string, endpoint: string | null): InputFile[] {
+  try {
+    return scanSource(source, endpoint)
+  } catch (e) {
+    throw new StackError('INVALID_REQUEST', (e as Error).message, (e as { fix?: string }).fix ?? 'Choose another source.')
+  }
 }
 
 const requireSession = (session: Session | null): Session => {
@@ -116,6 +130,35 @@ export const router = api.router({
     set: api.settings.set.handler(async ({ input, context }) => {
       await context.services.consoleSettings.set(actorOf(context, context.session), input.key, input.value)
       return { ok: true as const }
+    })
+  },
+  migration: {
+    sources: api.migration.sources.handler(({ context }) => ({
+      bundledSample: join(context.services.resourcesDir, 'sample-cache'),
+      earlierToolCache: earlierToolCache(homedir())
+    })),
+    preflight: api.migration.preflight.handler(async ({ input, context }) => {
+      const files = scanOrFail(input.source, input.endpoint)
+      const kinds: Record<string, number> = {}
+      for (const f of files) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
+      const checks = await preflight(context.services, files, join(context.services.home, 'imports'))
+      return { files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), kinds, checks }
+    }),
+    start: api.migration.start.handler(({ input, context }) => {
+      const s = context.services
+      const actor = actorOf(context, context.session)
+      scanOrFail(input.source, input.endpoint)
+      return s.jobs.start('migration', `Import ${input.source}`, async (ctx) => {
+        const r = await runMigration(s, input, actor, ctx)
+        return `run ${r.runId}: ${r.records.inserted} new, ${r.records.updated} updated, ${r.records.unchanged} unchanged, ${r.records.rejected} rejected; ${r.verified ? 'verified' : 'VERIFICATION FAILED'}`
+      })
+    }),
+    result: api.migration.result.handler(({ input, context }) => summaryOfJob(context.services, input.jobId)),
+    rejects: api.migration.rejects.handler(async ({ input, context }) => {
+      const q = context.services.db.app()
+      const total = await q.query<{ n: string }>('SELECT count(*) AS n FROM console.import_rejects WHERE run_id = $1', [input.runId])
+      const rows = await q.query('SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY at, file LIMIT $2', [input.runId, input.limit])
+      return { total: Number(total.rows[0].n), rows: rows.rows, csv: rejectsCsv(rows.rows) }
     })
   },
   data: {

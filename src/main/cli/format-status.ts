@@ -1,5 +1,5 @@
 import { formatBytes as size } from '../../shared/format'
-import type { StackStatus } from '../../shared/schemas'
+import type { MigrationSummary, StackStatus } from '../../shared/schemas'
 
 export function formatStatus(s: StackStatus): string {
   const out: string[] = []
@@ -18,5 +18,24 @@ export function formatStatus(s: StackStatus): string {
   out.push('')
   for (const v of s.volumes) out.push(`volume ${v.name.padEnd(24)} ${size(v.sizeBytes)}`)
   out.push(`disk   ${s.disk.path}: ${size(s.disk.freeBytes)} free of ${size(s.disk.totalBytes)}`)
+  return out.join('\n')
+}
+
+export function formatMigration(r: MigrationSummary): string {
+  const out = [
+    `Import ${r.runId} of ${r.source} in ${r.seconds.toFixed(1)} s`,
+    `files:   ${r.files.total} (${r.files.staged} loaded, ${r.files.skipped} without records, ${r.files.rejected} rejected)`,
+    `records: ${r.records.read} read, ${r.records.inserted} new, ${r.records.updated} updated, ${r.records.unchanged} unchanged, ${r.records.rejected} rejected`,
+    '',
+    'ENDPOINT        EXPECTED  PRESENT  CHECKSUMS RE-COMPUTED  MISMATCHES  RESULT'
+  ]
+  for (const v of r.verification)
+    out.push(`${v.endpoint.padEnd(15)} ${String(v.expected).padEnd(9)} ${String(v.present).padEnd(8)} ${`${v.recomputed}${v.sampled ? ' (sample)' : ''}`.padEnd(22)} ${String(v.checksumMismatches).padEnd(11)} ${v.ok ? 'verified' : 'FAILED'}`)
+  if (Object.keys(r.rejectsByReason).length) {
+    out.push('', 'REJECTED (by reason)')
+    for (const [reason, n] of Object.entries(r.rejectsByReason)) out.push(`${String(n).padStart(7)}  ${reason}`)
+    out.push(`reject report: ${r.rejectReport}`)
+  }
+  out.push('', r.verified ? 'Verified: every expected key is present with its content checksum.' : 'NOT verified: see the table above.')
   return out.join('\n')
 }

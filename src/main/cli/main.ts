@@ -12,7 +12,7 @@ import { createDockerClient, pingDocker } from '../stack/docker-client'
 import { exportImage, importImageFile } from '../stack/image'
 import { findResourcesDir, imageTagFor } from '../stack/recipe'
 import { StackError } from '../stack/stack-error'
-import { formatStatus } from './format-status'
+import { formatMigration, formatStatus } from './format-status'
 import { describeJob, renderJob } from './progress'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -51,6 +51,7 @@ export function buildCli(): Command {
   const g = (): Globals => program.opts() as Globals
   const json = (): boolean => Boolean(g().json)
   const cleanups: (() => Promise<void>)[] = []
+  let signPassword: string | null = null // kept only for this process, to sign what it carried out
   program.hook('postAction', async () => {
     for (const c of cleanups.splice(0)) await c().catch(() => {})
   })
@@ -63,7 +64,8 @@ export function buildCli(): Command {
     cleanups.push(() => s.close())
     if (opts.signIn && g().user) {
       if (!g().passwordStdin) throw new ExitError(2, '--user needs --password-stdin (the password is never taken from the command line)')
-      await api.auth.login({ username: g().user!, password: readStdinPassword() })
+      signPassword = readStdinPassword()
+      await api.auth.login({ username: g().user!, password: signPassword })
       cleanups.unshift(async () => void (await api.auth.logout()))
     }
     return { s, api }
@@ -161,6 +163,31 @@ export function buildCli(): Command {
       const colors = await prepareRunningDatabases(s)
       print({ colors }, () => (colors.length ? `schema up to date on ${colors.map((c) => c.toUpperCase()).join(' and ')}` : 'no color is running: start the stack first'))
       if (!colors.length) throw new ExitError(1, 'no color is running')
+    })
+
+  program
+    .command('migrate')
+    .description('import a JSON cache folder, openFDA bulk downloads (.json, .json.zip) or NDJSON into the mirror')
+    .option('--source <path>', 'folder or file (default: the bundled sample cache)')
+    .addOption(new Option('--endpoint <endpoint>', 'for NDJSON and unnamed bulk files').choices(['510k', 'classification', 'event', 'recall', 'pma', 'udi', 'enforcement']))
+    .option('--resume', 'continue the last unfinished import of this source')
+    .action(async (o: { source?: string; endpoint?: string; resume?: boolean }) => {
+      const { s, api } = await open()
+      const source = o.source ?? (await api.migration.sources()).bundledSample
+      const job = await api.migration.start({ source, endpoint: (o.endpoint ?? null) as null, resume: Boolean(o.resume) })
+      await runJob(s, api, Promise.resolve(job)).catch((e) => {
+        if (!(e instanceof ExitError)) throw e
+      })
+      const r = await api.migration.result({ jobId: job.id })
+      if (!r) throw new ExitError(1, `the import did not finish: ${(await api.jobs.get({ jobId: job.id })).error ?? 'see fda-offline jobs list'}`)
+      // The person who started the import signs its record (responsibility), re-using the password they gave.
+      if (g().user && signPassword) {
+        const sig = await api.audit.sign({ seq: r.auditSeq, meaning: 'responsibility', username: g().user!, password: signPassword })
+        process.stderr.write(`signed by ${sig.printedName} (${sig.meaning}) at ${sig.signedAt}\n`)
+      }
+      print(r, () => formatMigration(r))
+      const problems = [r.records.rejected ? `${r.records.rejected} rejected (see ${r.rejectReport})` : '', r.files.rejected ? `${r.files.rejected} files rejected` : '', r.verified ? '' : 'verification failed'].filter(Boolean)
+      if (problems.length) throw new ExitError(1, `import finished with problems: ${problems.join('; ')}`)
     })
 
   const data = program.command('data').description('the mirrored openFDA records')

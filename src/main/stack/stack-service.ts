@@ -51,6 +51,10 @@ export class StackService {
     return { port: this.settings.ports[role], user: ADMIN_USER, password: this.password(), database }
   }
 
+  ping(): Promise<{ version: string; apiVersion: string }> {
+    return pingDocker(this.docker)
+  }
+
   async buildImage(ctx: JobContext): Promise<string> {
     await pingDocker(this.docker)
     return ensureImage(this.docker, this.resourcesDir, this.settings, ctx)
