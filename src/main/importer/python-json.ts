@@ -17,10 +17,11 @@ export class PyNumber {
   ) {}
 }
 
-const NON_ASCII = /[\u0080-\uffff]/g
+// Python escapes everything outside printable ASCII (space to tilde): DEL and all non-ASCII.
+const NON_ASCII = /[\u007f-\uffff]/g
 const hex4 = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
 
-/** ensure_ascii: JSON.stringify's escapes are Python's for ASCII; everything above 0x7F becomes \uXXXX. */
+/** ensure_ascii: JSON.stringify's escapes are Python's for ASCII; DEL and everything above becomes \uXXXX. */
 export function pyString(s: string): string {
   return JSON.stringify(s).replace(NON_ASCII, hex4)
 }

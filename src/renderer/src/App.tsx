@@ -5,6 +5,7 @@ import { api } from './api/client'
 import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
 import { ComingSoon } from './screens/ComingSoon'
+import { MigrationScreen } from './screens/MigrationScreen'
 import { StatusScreen } from './screens/StatusScreen'
 import { UsersScreen } from './screens/UsersScreen'
 
@@ -90,6 +91,8 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
         ) : null}
         {screen.id === 'status' || !signedIn ? (
           <StatusScreen signedIn={signedIn} />
+        ) : screen.id === 'migration' ? (
+          <MigrationScreen />
         ) : screen.id === 'users' ? (
           <UsersScreen />
         ) : (
