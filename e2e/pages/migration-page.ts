@@ -52,6 +52,15 @@ export class MigrationPage {
   records(): Locator {
     return this.page.getByTestId('migration-records')
   }
+  rejectsByReason(): Locator {
+    return this.page.getByTestId('rejects-by-reason').locator('tbody tr')
+  }
+  rejectRows(): Locator {
+    return this.page.getByTestId('reject-rows').locator('tbody tr')
+  }
+  rejectReportLink(): Locator {
+    return this.page.getByRole('link', { name: 'Download reject report (CSV)' })
+  }
 
   async continueToSignOff(): Promise<void> {
     await this.page.getByRole('button', { name: 'Continue to sign-off' }).click()

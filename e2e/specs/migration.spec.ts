@@ -1,6 +1,12 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect, test } from '../fixtures'
 import { ADMIN, ConsolePage } from '../pages/console-page'
 import { MigrationPage } from '../pages/migration-page'
+
+const SAMPLE_CACHE = fileURLToPath(new URL('../../resources/sample-cache', import.meta.url))
 
 test.beforeEach(async ({ consolePage }) => {
   await new ConsolePage(consolePage).signIn(ADMIN.username, ADMIN.password)
@@ -57,4 +63,42 @@ test('a source that does not exist is refused at the check, with the fix', async
   await expect(ui.alert()).toContainText('/nonexistent/fda-cache does not exist')
   await expect(ui.alert()).toContainText('Choose an existing cache folder or file.')
   await expect(wizard.currentStep()).toContainText('Source')
+})
+
+test('rejected lines and files are listed by reason, with the reject report as CSV', async ({ consolePage }) => {
+  test.setTimeout(120_000)
+  // A source of our own on this machine (server mode runs here): one good enforcement record as
+  // NDJSON with a broken line after it, and a cache file cut off in the middle.
+  const dir = mkdtempSync(join(tmpdir(), 'fda-e2e-rejects-'))
+  const sample = JSON.parse(readFileSync(join(SAMPLE_CACHE, '9947f6e80e9f0858.json'), 'utf8')) as { data: { results: unknown[] } }
+  writeFileSync(join(dir, 'device-enforcement-e2e.ndjson'), `${JSON.stringify(sample.data.results[0])}\n{"recall_number": \n`)
+  writeFileSync(join(dir, 'broken.json'), readFileSync(join(SAMPLE_CACHE, '34981519d93ca122.json'), 'utf8').slice(0, 300))
+
+  const ui = new ConsolePage(consolePage)
+  const wizard = new MigrationPage(consolePage)
+  await ui.open('Migration')
+  await expect(wizard.sourceField()).toHaveValue(/sample-cache$/)
+  await wizard.sourceField().fill(dir)
+  await wizard.endpoint().selectOption('enforcement')
+  await wizard.check()
+  await expect(wizard.preflightFiles()).toHaveText(/^2 \(/)
+  await expect(wizard.failedChecks()).toHaveCount(0)
+  await wizard.startButton().click()
+
+  await expect(wizard.verified()).toHaveText('Verified', { timeout: 60_000 })
+  await expect(wizard.verificationRows()).toHaveCount(1)
+  await expect(wizard.verificationRows().first()).toContainText('Enforcement')
+  await expect(wizard.records()).toContainText(/(^|\s)2 rejected/)
+  await expect(wizard.rejectsByReason()).toHaveCount(2)
+  await expect(wizard.rejectRows()).toHaveCount(2)
+  await expect(wizard.rejectRows().filter({ hasText: 'broken.json' })).toContainText('not valid JSON')
+  await expect(wizard.rejectRows().filter({ hasText: 'line 2' })).toContainText('device-enforcement-e2e.ndjson')
+
+  const [download] = await Promise.all([consolePage.waitForEvent('download'), wizard.rejectReportLink().click()])
+  expect(download.suggestedFilename()).toMatch(/^rejects-import-.+\.csv$/)
+  const csv = readFileSync(await download.path(), 'utf8')
+  expect(csv.split('\n')[0]).toBe('file,position,key,reason')
+  expect(csv).toContain('device-enforcement-e2e.ndjson,line 2,')
+  expect(csv).toContain('broken.json')
+  await consolePage.screenshot({ path: test.info().outputPath('migration-rejects.png'), fullPage: true })
 })

@@ -297,9 +297,8 @@ export function buildCli(): Command {
     print(h, () => (h ? `${h.segment} ${h.seq} ${h.ts} ${h.hash}` : 'the audit trail is empty'))
   })
 
-  program
-    .command('bench')
-    .description('benchmarks, each on a stack of its own')
+  const benchCommand = program.command('bench').description('benchmarks, each on a stack of its own')
+  benchCommand
     .command('records')
     .description('load generated records (default 1,000,000) and measure key lookups and containment queries through PgBouncer')
     .addOption(new Option('--total <n>', 'records to load').default('1000000'))
@@ -313,6 +312,18 @@ export function buildCli(): Command {
         total: Number(o.total), queries: Number(o.queries), concurrency: Number(o.concurrency), keep: Boolean(o.keep),
         resultsDir: join(home, 'bench'), log: (l) => process.stderr.write(l + '\n')
       })
+      if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    })
+
+  benchCommand
+    .command('import')
+    .description('the import pipeline against psql \\copy of the same rows (default 1,000,000 records)')
+    .addOption(new Option('--records <n>').default('1000000'))
+    .option('--keep', 'keep the bench stack afterwards')
+    .action(async (o: { records: string; keep?: boolean }) => {
+      const { runImportBench } = await import('../bench/import-bench')
+      const home = createServices({ host: 'cli', home: g().home }).home
+      const r = await runImportBench({ records: Number(o.records), keep: Boolean(o.keep), resultsDir: join(home, 'bench'), log: (l) => process.stderr.write(l + '\n') })
       if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
     })
 

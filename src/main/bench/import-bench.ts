@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { bringStackUp } from '../app/lifecycle'
+import { createServices } from '../app/services'
+import { copyField } from '../db/bulk-load'
+import { contentChecksum } from '../db/checksum'
+import { runMigration } from '../importer/migration'
+import { pyCanonical } from '../importer/python-json'
+import type { JobContext } from '../jobs/job-manager'
+import { ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
+import { splitSensitive } from '../openfda/sensitive'
+import { generateRecords } from './generate-records'
+
+const run = promisify(execFile)
+const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
+const PER_FILE = 1000 // the earlier tool cached one API page (at most 1,000 records) per file
+const EXTRACTED = ['product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'] as const
+
+export interface ImportBenchOptions {
+  records: number
+  keep: boolean
+  resultsDir: string
+  log: (line: string) => void
+}
+
+/**
+ * The console's import pipeline against `psql \copy` of the same rows into identical tables with
+ * identical indexes built after the load, side by side in one run on a stack of its own.
+ */
+export async function runImportBench(o: ImportBenchOptions): Promise<Record<string, unknown>> {
+  const work = mkdtempSync(join(tmpdir(), 'fda-import-bench-'))
+  const home = join(work, 'home')
+  const cache = join(work, 'cache')
+  const tsvDir = join(work, 'tsv')
+  mkdirSync(home)
+  mkdirSync(cache)
+  mkdirSync(tsvDir)
+  const stackName = `fdabench-${randomBytes(3).toString('hex')}`
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { blue: 58420, green: 58421, pgbouncer: 58430 } }))
+  const s = createServices({ host: 'cli', home })
+  const actor = { userId: null, username: 'bench', client: 'cli' as const }
+  const quiet = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
+  try {
+    o.log(`bench stack ${stackName}: starting`)
+    await bringStackUp(s, { green: false, samples: false }, actor, quiet('bench-up'))
+
+    // ---- the input: an earlier-tool cache, and the same rows as TSV for psql ----
+    const t0 = Date.now()
+    let files = 0
+    let bytes = 0
+    const key = s.db.checksumKey()
+    for (const [endpoint, share] of MIX) {
+      const count = Math.round(o.records * share)
+      const tsv = createWriteStream(join(tsvDir, `${endpoint}.tsv`))
+      let page: Record<string, unknown>[] = []
+      const flush = () => {
+        const data = { meta: { results: { skip: 0, limit: page.length, total: count } }, results: page }
+        const text = JSON.stringify({
+          _integrity_version: '1.0', _checksum_algorithm: 'sha256', _checksum: createHash('sha256').update(pyCanonical(data)).digest('hex'), _cached_at: 1764000000 + files, data
+        })
+        writeFileSync(join(cache, `${(files++).toString(16).padStart(16, '0')}.json`), text)
+        bytes += text.length
+        page = []
+      }
+      for (const r of generateRecords(endpoint, count, { seed: 3 })) {
+        page.push(r)
+        const row = toRow(endpoint, r)
+        const { open, sensitive } = splitSensitive(endpoint, r)
+        const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
+        const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
+        if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise((res) => tsv.once('drain', res))
+        if (page.length === PER_FILE) flush()
+      }
+      if (page.length) flush()
+      await new Promise<void>((res) => tsv.end(() => res()))
+    }
+    o.log(`wrote ${o.records} records as ${files} cache files (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+
+    // ---- the console's pipeline ----
+    const baseline = process.memoryUsage().rss
+    let peak = baseline
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
+    const p0 = Date.now()
+    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, quiet('bench-import'))
+    const pipelineSeconds = (Date.now() - p0) / 1000
+    clearInterval(sampler)
+    o.log(`pipeline: ${summary.records.inserted} records in ${pipelineSeconds.toFixed(1)} s (${Math.round(summary.records.inserted / pipelineSeconds)} records/s, ${(bytes / 2 ** 20 / pipelineSeconds).toFixed(1)} MiB/s), verified: ${summary.verified}, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`)
+
+    // ---- psql \copy of the same rows into identical tables, indexes built after the load ----
+    const t = s.stack.target('blue')
+    const psql = (sql: string) => run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-d', 'mirror', '-c', sql], { env: { ...process.env, PGPASSWORD: t.password }, maxBuffer: 1 << 26 })
+    const indexDefs = (await s.db.admin('blue', (c) => c.query<{ tablename: string; indexdef: string }>(
+      "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'openfda' AND tablename LIKE 'device_%' AND indexname NOT LIKE '%_pkey'"
+    ))).rows
+    await psql('DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy')
+    const c0 = Date.now()
+    for (const [endpoint] of MIX) {
+      const table = ENDPOINT_DEFS[endpoint].table
+      const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
+      // sensitive goes in as text: psql cannot encrypt on the way in (the pipeline's pgcrypto cost is its own)
+      await psql(`CREATE TABLE bench_copy.${table} (LIKE openfda.${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS); ALTER TABLE bench_copy.${table} ALTER COLUMN sensitive TYPE text`)
+      const cols = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...EXTRACTED.filter((c) => !keyCols.includes(c))]
+      await psql(`\\copy bench_copy.${table} (${cols.join(', ')}) FROM '${join(tsvDir, `${endpoint}.tsv`)}'`)
+    }
+    const copySeconds = (Date.now() - c0) / 1000
+    const i0 = Date.now()
+    for (const d of indexDefs) await psql(`SET maintenance_work_mem = '512MB'; ${d.indexdef.replace(' ON openfda.', ' ON bench_copy.').replace(/^CREATE INDEX (\S+)/, 'CREATE INDEX bench_$1')}`)
+    // The pipeline's tables keep their primary keys throughout; these get theirs after the load.
+    for (const [endpoint] of MIX) await psql(`ALTER TABLE bench_copy.${ENDPOINT_DEFS[endpoint].table} ADD PRIMARY KEY (${ENDPOINT_DEFS[endpoint].keyColumns.join(', ')})`)
+    const psqlSeconds = copySeconds + (Date.now() - i0) / 1000
+    o.log(`psql \\copy: ${o.records} rows in ${psqlSeconds.toFixed(1)} s (copy ${copySeconds.toFixed(1)} s + indexes ${((Date.now() - i0) / 1000).toFixed(1)} s), ${Math.round(o.records / psqlSeconds)} rows/s`)
+    await psql('DROP SCHEMA bench_copy CASCADE')
+
+    const ratio = psqlSeconds / pipelineSeconds
+    o.log(`ratio (pipeline rate / psql rate): ${ratio.toFixed(2)}   target ≥ 0.8; 1M under 60 s; peak memory under 500 MiB`)
+    const results = {
+      at: new Date().toISOString(), records: o.records, files, inputBytes: bytes,
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      pipeline: { seconds: pipelineSeconds, recordsPerSecond: Math.round(o.records / pipelineSeconds), mibPerSecond: bytes / 2 ** 20 / pipelineSeconds, peakRssMiB: Math.round(peak / 2 ** 20), verified: summary.verified, summary },
+      psql: { seconds: psqlSeconds, copySeconds, rowsPerSecond: Math.round(o.records / psqlSeconds) },
+      ratio
+    }
+    mkdirSync(o.resultsDir, { recursive: true })
+    const file = join(o.resultsDir, `import-${results.at}.json`.replace(/:/g, '-'))
+    writeFileSync(file, JSON.stringify(results, null, 2))
+    o.log(`results written to ${file}`)
+    return results
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+    if (!o.keep) {
+      await s.db.close()
+      await s.stack.down({ volumes: true }, quiet('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
+    }
+    await s.close()
+  }
+}
