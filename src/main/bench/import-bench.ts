@@ -72,7 +72,7 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
         const { open, sensitive } = splitSensitive(endpoint, r)
         const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
         const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
-        if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise((res) => tsv.once('drain', res))
+        if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise<void>((res) => tsv.once('drain', () => res()))
         if (page.length === PER_FILE) flush()
       }
       if (page.length) flush()
