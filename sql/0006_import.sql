@@ -43,7 +43,7 @@ CREATE UNLOGGED TABLE console.import_staging (
   cached_at  double precision NOT NULL,
   key_text   text NOT NULL,
   key        jsonb NOT NULL,
-  record     jsonb NOT NULL,
+  record     text NOT NULL,    -- text, not jsonb: parsed once, when merged into the endpoint table
   sensitive  text,
   checksum   text NOT NULL,
   product_code text, firm text, device_name text, device_class text,
@@ -63,5 +63,3 @@ CREATE INDEX import_rejects_run ON console.import_rejects (run_id);
 
 GRANT SELECT, INSERT, UPDATE ON console.import_runs, console.import_files TO fda_app;
 GRANT SELECT, INSERT, DELETE ON console.import_staging, console.import_rejects TO fda_app;
--- The wizard's pre-flight reads which migrations are applied (the table predates 0001's default grants).
-GRANT SELECT ON console.schema_migrations TO fda_app;

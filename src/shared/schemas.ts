@@ -157,7 +157,9 @@ export const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), deta
 export const MigrationInput = z.object({
   source: z.string().min(1),
   endpoint: EndpointName.nullable().default(null),
-  resume: z.boolean().default(false)
+  resume: z.boolean().default(false),
+  /** Keep a .tar.gz of the source (with its SHA-256) before importing it. */
+  backup: z.boolean().default(false)
 })
 export const RejectRow = z.object({ file: z.string(), position: z.string(), key: z.string().nullable(), reason: z.string() })
 export const EndpointVerification = z.object({
@@ -179,6 +181,8 @@ export const MigrationSummary = z.object({
   verification: z.array(EndpointVerification),
   verified: z.boolean(),
   rejectReport: z.string(),
+  backup: z.object({ file: z.string(), sha256: z.string(), bytes: z.number() }).nullable(),
+  timings: z.record(z.string(), z.number()),
   seconds: z.number(),
   auditSeq: z.number()
 })

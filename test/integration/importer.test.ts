@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -75,7 +76,7 @@ describe('the earlier tool cache, with every kind of bad input', () => {
       'record 1: contains an unpaired UTF-16 surrogate (\\ud800), which is not valid Unicode',
       'record 2: no natural key: the record has no k_number'
     ])
-    expect(r.records.rejected).toBe(rejects.length)
+    expect(r.records.rejected).toBe(3) // record-level; the five whole files are under files.rejected
     // 510(k): K1, K2, K3 (twice: the newer wins), K80 (BOM), K102 → 5 distinct keys
     expect(r.verification.find((v) => v.endpoint === '510k')).toMatchObject({ expected: 5, present: 5, checksumMismatches: 0, ok: true })
     expect((await s.services.records.get('510k', 'K000003'))!.record.device_name).toBe('NEW NAME')
@@ -86,8 +87,14 @@ describe('the earlier tool cache, with every kind of bad input', () => {
     expect(csv).toContain('0000000000000005.json,file,,"envelope checksum mismatch (file says')
   })
 
-  it('importing the same cache again changes nothing', async () => {
-    const r = await migrate(cache)
+  it('importing the same cache again changes nothing; the source can be backed up first', async () => {
+    const job = await s.client.migration.start({ source: cache, endpoint: null, resume: false, backup: true })
+    await s.services.jobs.wait(job.id)
+    const r = (await s.client.migration.result({ jobId: job.id }))!
+    expect(r.backup).not.toBeNull()
+    expect(createHash('sha256').update(readFileSync(r.backup!.file)).digest('hex')).toBe(r.backup!.sha256)
+    const listing = execFileSync('tar', ['-tzf', r.backup!.file]).toString()
+    expect(listing).toContain('cache/0000000000000001.json')
     expect(r.records.inserted).toBe(0)
     expect(r.records.updated).toBe(0)
     expect(r.records.unchanged).toBe(6)

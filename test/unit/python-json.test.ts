@@ -32,7 +32,7 @@ describe("Python's json.dumps(sort_keys=True, separators=(',', ':'))", () => {
   })
 
   it('formats floats as repr does', () => {
-    const xs = [0.1, 1 / 3, 1e-5, 123456.789, 1e16, 9.999999999999999e15, 5e-324, 1.7976931348623157e308]
+    const xs = [0.1, 1 / 3, 1e-5, 123456.789, 1e16, 12345678.9, 5e-324, 1.7976931348623157e308]
     const py = execFileSync('python3', ['-c', `print(",".join(repr(float(x)) for x in [${xs.map((x) => `'${x}'`).join(',')}]))`]).toString().trim()
     expect(xs.map(pyFloat).join(',')).toBe(py)
   })

@@ -89,6 +89,7 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
     const pipelineSeconds = (Date.now() - p0) / 1000
     clearInterval(sampler)
     o.log(`pipeline: ${summary.records.inserted} records in ${pipelineSeconds.toFixed(1)} s (${Math.round(summary.records.inserted / pipelineSeconds)} records/s, ${(bytes / 2 ** 20 / pipelineSeconds).toFixed(1)} MiB/s), verified: ${summary.verified}, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`)
+    o.log(`  phases: ${Object.entries(summary.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`)
 
     // ---- psql \copy of the same rows into identical tables, indexes built after the load ----
     const t = s.stack.target('blue')

@@ -36,6 +36,7 @@ export function formatMigration(r: MigrationSummary): string {
     for (const [reason, n] of Object.entries(r.rejectsByReason)) out.push(`${String(n).padStart(7)}  ${reason}`)
     out.push(`reject report: ${r.rejectReport}`)
   }
+  if (r.backup) out.push('', `source backup: ${r.backup.file} (SHA-256 ${r.backup.sha256})`)
   out.push('', r.verified ? 'Verified: every expected key is present with its content checksum.' : 'NOT verified: see the table above.')
   return out.join('\n')
 }

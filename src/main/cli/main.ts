@@ -171,10 +171,11 @@ export function buildCli(): Command {
     .option('--source <path>', 'folder or file (default: the bundled sample cache)')
     .addOption(new Option('--endpoint <endpoint>', 'for NDJSON and unnamed bulk files').choices(['510k', 'classification', 'event', 'recall', 'pma', 'udi', 'enforcement']))
     .option('--resume', 'continue the last unfinished import of this source')
-    .action(async (o: { source?: string; endpoint?: string; resume?: boolean }) => {
+    .option('--backup', 'first keep a .tar.gz of the source with its SHA-256')
+    .action(async (o: { source?: string; endpoint?: string; resume?: boolean; backup?: boolean }) => {
       const { s, api } = await open()
       const source = o.source ?? (await api.migration.sources()).bundledSample
-      const job = await api.migration.start({ source, endpoint: (o.endpoint ?? null) as null, resume: Boolean(o.resume) })
+      const job = await api.migration.start({ source, endpoint: (o.endpoint ?? null) as null, resume: Boolean(o.resume), backup: Boolean(o.backup) })
       await runJob(s, api, Promise.resolve(job)).catch((e) => {
         if (!(e instanceof ExitError)) throw e
       })

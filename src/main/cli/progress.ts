@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import { formatEta } from '../../shared/format'
+import { formatBytes, formatEta } from '../../shared/format'
 import type { JobEvent, JobRecord } from '../../shared/schemas'
 
 /**
@@ -19,7 +19,7 @@ export async function renderJob(events: AsyncIterable<JobEvent>, mode: { json: b
   for await (const e of events) {
     if (mode.json) process.stdout.write(JSON.stringify(e) + '\n')
     else if (bar) {
-      const payload = { phase: e.phase, unit: e.unit, message: e.message.slice(0, 60), rate: e.rate === null ? '' : `${e.rate.toFixed(1)} ${e.unit}/s`, eta_h: formatEta(e.etaSeconds) }
+      const payload = { phase: e.phase, unit: e.unit, message: e.message.slice(0, 60), rate: e.rate === null ? '' : e.unit === 'bytes' ? `${formatBytes(e.rate)}/s` : `${e.rate.toFixed(1)} ${e.unit}/s`, eta_h: formatEta(e.etaSeconds) }
       if (!started) {
         bar.start(e.total ?? 1, e.done, payload)
         started = true

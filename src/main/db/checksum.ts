@@ -8,5 +8,10 @@ import { pyCanonical } from '../importer/python-json'
  * the database alone cannot forge checksums that verify.
  */
 export function contentChecksum(key: string, record: unknown): string {
-  return createHmac('sha256', key).update(pyCanonical(record)).digest('hex')
+  return checksumOfCanonical(key, pyCanonical(record))
+}
+
+/** The same, when the canonical text is already at hand (the importer makes it once per record). */
+export function checksumOfCanonical(key: string, canonical: string): string {
+  return createHmac('sha256', key).update(canonical).digest('hex')
 }

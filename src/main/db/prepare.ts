@@ -15,6 +15,8 @@ export async function prepareColor(db: Database, color: Color, migrations: Migra
       // ALTER ROLE takes no parameters: the passwords are quoted by the driver (and are random base64url).
       await c.query(`ALTER ROLE ${APP_ROLE} PASSWORD ${c.escapeLiteral(db.appPassword())}`)
       await c.query(`ALTER ROLE ${READER_ROLE} PASSWORD ${c.escapeLiteral(db.readerPassword())}`)
+      // The runner's own table predates 0001's default grants; the wizard's pre-flight reads it.
+      await c.query(`GRANT SELECT ON console.schema_migrations TO ${APP_ROLE}`)
       if (result.applied.length)
         await c.query(
           `INSERT INTO console.audit_log (seq, ts, username, action, target_type, target_key, after, client, prev_hash, hash)

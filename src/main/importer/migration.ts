@@ -8,6 +8,7 @@ import type { JobContext } from '../jobs/job-manager'
 import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS } from '../openfda/sensitive'
 import { StackError } from '../stack/stack-error'
+import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
 import { rejectsCsv } from './reject-report'
 import { scanSource, type InputFile } from './sources'
@@ -18,6 +19,7 @@ export interface MigrationOptions {
   source: string
   endpoint: Endpoint | null
   resume: boolean
+  backup?: boolean
 }
 
 export interface MigrationSummary {
@@ -29,6 +31,9 @@ export interface MigrationSummary {
   verification: EndpointVerification[]
   verified: boolean
   rejectReport: string
+  backup: { file: string; sha256: string; bytes: number } | null
+  /** seconds per phase */
+  timings: Record<string, number>
   seconds: number
   auditSeq: number
 }
@@ -45,6 +50,12 @@ export const reportDirFor = (s: Services, runId: string) => join(s.home, 'import
  */
 export async function runMigration(s: Services, o: MigrationOptions, actor: Actor, ctx: JobContext): Promise<MigrationSummary> {
   const started = Date.now()
+  const timings: Record<string, number> = {}
+  let mark = started
+  const lap = (phase: string) => {
+    timings[phase] = (Date.now() - mark) / 1000
+    mark = Date.now()
+  }
   const source = resolve(o.source)
   const db = s.db.bulk()
 
@@ -60,6 +71,14 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   const reportDir = reportDirFor(s, runId)
   const failed = (await preflight(s, files, reportDir)).filter((c) => !c.ok)
   if (failed.length) throw new StackError('INVALID_REQUEST', `pre-flight failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`, failed.map((c) => c.fix).join(' '))
+
+  let backup: MigrationSummary['backup'] = null
+  if (o.backup) {
+    ctx.report({ phase: 'preflight', message: `backing up ${source} to a .tar.gz` })
+    mkdirSync(reportDir, { recursive: true })
+    backup = await backupSource(source, reportDir, runId)
+    ctx.report({ phase: 'preflight', message: `backup ${backup.file} (SHA-256 ${backup.sha256})` })
+  }
 
   // ---- scan: the run and its files, created once; a resumed run keeps its own list ----
   ctx.report({ phase: 'scan', done: 0, total: files.length, unit: 'files', message: `${files.length} files in ${source}` })
@@ -89,6 +108,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
 
   // ---- load: one transaction per file ----
   const totalBytes = inputs.reduce((n, f) => n + f.size, 0)
+  const loadStart = Date.now()
   let bytesDone = 0
   let recordsDone = 0
   const staged = new Map<number, number>((await db.query<{ file_no: number; n: string }>(
@@ -108,10 +128,12 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     const recordsBefore = recordsDone
     await s.db.transaction(async (c) => {
       await c.query('DELETE FROM console.import_staging WHERE run_id = $1 AND file_no = $2', [runId, row.file_no])
+      let fileBytes = 0
       const r = await stageFile(c, { id: runId, checksumKey: s.db.checksumKey(), endpointHint: o.endpoint }, f, row.file_no, (bytes) => {
         recordsDone++
+        fileBytes = Math.min(f.size, fileBytes + bytes)
         if (recordsDone % 2000 === 0)
-          ctx.report({ phase: 'load', done: Math.min(totalBytes, base + bytes), total: totalBytes, unit: 'bytes', message: `${i + 1}/${inputs.length} files, ${recordsDone} records` })
+          ctx.report({ phase: 'load', done: base + fileBytes, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
       })
       if (r.status === 'rejected') throw new RejectedFile(r.rejects)
       await recordFile(c, runId, row.file_no, r.status, r.endpoint, r.cachedAt, r.records, r.rejects, r.note)
@@ -123,8 +145,10 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
       recordsDone = recordsBefore
     })
     bytesDone += f.size
-    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: `${i + 1}/${inputs.length} files, ${recordsDone} records` })
+    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
   }
+
+  lap('preflight, scan and load')
 
   // ---- merge: one transaction per endpoint; the newest cached copy of a key wins ----
   const mergedAlready = (await db.query<{ merged: string[] }>('SELECT merged FROM console.import_runs WHERE id = $1', [runId])).rows[0].merged
@@ -140,14 +164,19 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     counts.unchanged += r.unchanged
   }
 
+  lap('merge')
+
   // ---- index: build what was deferred ----
   ctx.report({ phase: 'index', message: 'building indexes of the tables that started empty' })
   await buildDeferredIndexes(s, db, runId)
+
+  lap('index')
 
   // ---- verify ----
   ctx.report({ phase: 'verify', message: 'comparing keys and re-computing checksums' })
   const verification = await verifyRun(s, runId, (m) => ctx.report({ phase: 'verify', message: m }))
   const verified = verification.every((v) => v.ok)
+  lap('verify')
 
   // ---- summary, reject report, audit ----
   const files2 = (await db.query<{ status: string; n: string; records: string }>(
@@ -156,18 +185,20 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   const rejects = (await db.query<Reject & { position: string }>('SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY at, file', [runId])).rows
   const rejectsByReason: Record<string, number> = {}
   for (const r of rejects) {
-    const k = r.reason.replace(/\(.*\)/, '').replace(/\\u[0-9a-f]{4}/gi, '\\uXXXX').trim()
+    const k = r.reason.replace(/\s*\(.*?\)/g, '').replace(/\\u[0-9a-f]{4}/gi, '\\uXXXX').trim()
     rejectsByReason[k] = (rejectsByReason[k] ?? 0) + 1
   }
   mkdirSync(reportDir, { recursive: true })
   const rejectReport = join(reportDir, 'rejects.csv')
   writeFileSync(rejectReport, rejectsCsv(rejects))
   const by = (st: string) => Number(files2.find((x) => x.status === st)?.n ?? 0)
+  const recordRejects = rejects.filter((r) => /^(record|line) /.test(r.position)).length
   const summary: Omit<MigrationSummary, 'auditSeq'> = {
     runId, source,
     files: { total: inputs.length, staged: by('staged'), rejected: by('rejected'), skipped: by('skipped') },
-    records: { read: Number(files2.reduce((n, x) => n + Number(x.records), 0)) + rejects.filter((r) => r.position.startsWith('record') || r.position.startsWith('line')).length, rejected: rejects.length, ...counts },
-    rejectsByReason, verification, verified, rejectReport, seconds: (Date.now() - started) / 1000
+    // Records: what was read from the files that were not rejected whole (those are counted under files).
+    records: { read: Number(files2.reduce((n, x) => n + Number(x.records), 0)) + recordRejects, rejected: recordRejects, ...counts },
+    rejectsByReason, verification, verified, rejectReport, backup, timings, seconds: (Date.now() - started) / 1000
   }
   const auditSeq = await s.db.tx(actor, async (c) => {
     const entry = await s.audit.record(actor, { action: 'migration.complete', targetType: 'migration', targetKey: runId, after: { ...summary, verification: summary.verification.map(({ endpoint, expected, present, checksumMismatches, ok }) => ({ endpoint, expected, present, checksumMismatches, ok })) } }, c)
@@ -177,6 +208,11 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   }, db)
   writeFileSync(join(reportDir, 'summary.json'), JSON.stringify({ ...summary, auditSeq }, null, 2))
   return { ...summary, auditSeq }
+}
+
+function progressLine(i: number, files: number, records: number, since: number): string {
+  const perSecond = Math.round(records / Math.max(0.001, (Date.now() - since) / 1000))
+  return `file ${i + 1} of ${files}, ${records.toLocaleString('en-US')} records (${perSecond.toLocaleString('en-US')} records/s)`
 }
 
 class RejectedFile extends Error {
@@ -206,19 +242,20 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
   const extracted = EXTRACTED.filter((x) => !keyCols.includes(x))
   const target = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
   const select = [
-    ...keyCols.map((k) => `key ->> '${k}'`), 'record',
-    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive, $2, '${PGP_OPTIONS}') END`, 'checksum', `'import:' || $1`, ...extracted
+    ...keyCols.map((k) => `key ->> '${k}'`), 'record::jsonb',
+    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive, $2, '${PGP_OPTIONS}') END`, 'st.checksum', `'import:' || $1`, ...extracted
   ]
   const updates = target.filter((x) => !def.keyColumns.includes(x)).map((x) => `${x} = EXCLUDED.${x}`)
   await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
   // DISTINCT ON key: the most recently cached copy wins; ties go to the later file, then the later record.
   const r = await c.query<{ inserted: string; written: string; total: string; digest: string }>(
     `WITH winners AS (
-       SELECT DISTINCT ON (key_text) * FROM console.import_staging WHERE run_id = $1 AND endpoint = '${endpoint}'
+       -- Sorting narrow tuples only; the (large) records are joined back afterwards.
+       SELECT DISTINCT ON (key_text) file_no, ord, key_text, checksum FROM console.import_staging WHERE run_id = $1 AND endpoint = '${endpoint}'
         ORDER BY key_text, cached_at DESC, file_no DESC, ord DESC),
      written AS (
        INSERT INTO ${table} AS t (${target.join(', ')})
-       SELECT ${select.join(', ')} FROM winners
+       SELECT ${select.join(', ')} FROM console.import_staging st JOIN winners w USING (file_no, ord) WHERE st.run_id = $1 AND st.endpoint = '${endpoint}'
        ON CONFLICT (${def.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum
        RETURNING (xmax = 0) AS inserted)
      SELECT (SELECT count(*) FILTER (WHERE inserted) FROM written) AS inserted, (SELECT count(*) FROM written) AS written,

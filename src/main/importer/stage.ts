@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
-import { contentChecksum } from '../db/checksum'
+import { checksumOfCanonical, contentChecksum } from '../db/checksum'
 import { KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
 import { readInput, type ReadEvent } from './read-file'
@@ -94,7 +94,7 @@ export async function stageFile(
         }
         const values = [
           run.id, ev.endpoint, String(fileNo), String(ev.ord), String(out.cachedAt ?? 0), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson,
-          contentChecksum(run.checksumKey, ev.record),
+          ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record),
           row.columns.product_code, row.columns.firm, row.columns.device_name, row.columns.device_class,
           row.columns.decision_date, row.columns.decision_date_raw, row.columns.received_date, row.columns.received_date_raw,
           row.columns.report_date, row.columns.report_date_raw

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { formatEta } from '../../../shared/format'
+import { formatBytes, formatEta } from '../../../shared/format'
 import type { JobEvent } from '../../../shared/schemas'
 import { api } from '../api/client'
 import { errorText } from '../api/errors'
@@ -31,7 +31,7 @@ export function JobProgress({ jobId, onEnd }: { jobId: string; onEnd?: (e: JobEv
       <div className="job-head">
         <strong>{event.phase}</strong>
         <span className="muted">
-          {event.rate !== null && event.state === 'running' ? `${event.rate.toFixed(1)} ${event.unit}/s · ` : ''}
+          {event.rate !== null && event.state === 'running' ? `${event.unit === 'bytes' ? `${formatBytes(event.rate)}` : `${event.rate.toFixed(1)} ${event.unit}`}/s · ` : ''}
           {event.state === 'running' ? (event.etaSeconds === null ? '' : `ETA ${formatEta(event.etaSeconds)}`) : event.state}
         </span>
       </div>

@@ -22,6 +22,7 @@ interface Source {
   source: string
   endpoint: Endpoint | null
   resume: boolean
+  backup: boolean
 }
 
 /**
@@ -101,6 +102,7 @@ function SourceStep({ initial, onChecked }: { initial: Source | null; onChecked:
   const [source, setSource] = useState<string | null>(initial?.source ?? null)
   const [endpoint, setEndpoint] = useState<Endpoint | null>(initial?.endpoint ?? null)
   const [resume, setResume] = useState(initial?.resume ?? false)
+  const [backup, setBackup] = useState(initial?.backup ?? false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   // The bundled sample cache is the default until the user types or picks something else.
@@ -111,7 +113,7 @@ function SourceStep({ initial, onChecked }: { initial: Source | null; onChecked:
     e.preventDefault()
     setError(null)
     setBusy(true)
-    const src = { source: value.trim(), endpoint, resume }
+    const src = { source: value.trim(), endpoint, resume, backup }
     try {
       onChecked(src, await api.migration.preflight(src))
     } catch (err) {
@@ -152,6 +154,9 @@ function SourceStep({ initial, onChecked }: { initial: Source | null; onChecked:
       <label className="check">
         <input type="checkbox" checked={resume} onChange={(e) => setResume(e.target.checked)} /> Resume the last unfinished import of this source
       </label>
+      <label className="check">
+        <input type="checkbox" checked={backup} onChange={(e) => setBackup(e.target.checked)} /> Back up the source first (a .tar.gz with its SHA-256)
+      </label>
       {error ? <p className="bad" role="alert">{error}</p> : null}
       <div className="row">
         <button type="submit" disabled={busy || !value.trim()}>{busy ? 'Checking…' : 'Check'}</button>
@@ -179,7 +184,7 @@ function PreflightStep({ input, result, onBack, onStarted }: { input: Source; re
       <h2>2. Pre-flight</h2>
       <dl className="facts">
         <dt>Source</dt><dd><code>{input.source}</code></dd>
-        <dt>Endpoint</dt><dd>{input.endpoint ? LABELS[input.endpoint] : 'inferred from each file'}{input.resume ? ' · resuming the last unfinished import' : ''}</dd>
+        <dt>Endpoint</dt><dd>{input.endpoint ? LABELS[input.endpoint] : 'inferred from each file'}{input.resume ? ' · resuming the last unfinished import' : ''}{input.backup ? ' · backing up the source first' : ''}</dd>
         <dt>Files</dt><dd data-testid="preflight-files">{result.files.toLocaleString()} ({formatBytes(result.bytes)})</dd>
         <dt>By kind</dt>
         <dd>{Object.entries(result.kinds).map(([k, n]) => `${k}: ${n}`).join(' · ') || '—'}</dd>
@@ -284,6 +289,7 @@ function SummaryView({ summary: s }: { summary: MigrationSummary }): React.JSX.E
           {s.records.read.toLocaleString()} read: {s.records.inserted.toLocaleString()} new, {s.records.updated.toLocaleString()} updated, {s.records.unchanged.toLocaleString()} unchanged, {s.records.rejected.toLocaleString()} rejected
         </dd>
         <dt>Reject report</dt><dd><code>{s.rejectReport}</code></dd>
+        {s.backup ? (<><dt>Source backup</dt><dd><code>{s.backup.file}</code> (SHA-256 <code>{s.backup.sha256}</code>)</dd></>) : null}
       </dl>
       <h3>Rejects</h3>
       {reasons.length ? (
