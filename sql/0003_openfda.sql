@@ -55,6 +55,8 @@ BEGIN
     EXECUTE format('CREATE INDEX %1$s_firm_trgm ON openfda.%1$I USING gin (firm gin_trgm_ops)', t.name);
     EXECUTE format('CREATE INDEX %1$s_device_name_trgm ON openfda.%1$I USING gin (device_name gin_trgm_ops)', t.name);
     EXECUTE format('CREATE TRIGGER %1$s_touch BEFORE UPDATE ON openfda.%1$I FOR EACH ROW EXECUTE FUNCTION openfda.touch_updated_at()', t.name);
-    EXECUTE format('CREATE TRIGGER %1$s_audit AFTER INSERT OR UPDATE OR DELETE ON openfda.%1$I FOR EACH ROW EXECUTE FUNCTION console.audit_record_change(%2$s)', t.name, t.trigger_args);
+    -- WHEN: during a bulk load the trigger is not even queued (a million queued no-op calls cost minutes).
+    EXECUTE format($f$CREATE TRIGGER %1$s_audit AFTER INSERT OR UPDATE OR DELETE ON openfda.%1$I FOR EACH ROW
+      WHEN (coalesce(current_setting('fda.bulk_job', true), '') = '') EXECUTE FUNCTION console.audit_record_change(%2$s)$f$, t.name, t.trigger_args);
   END LOOP;
 END $$;

@@ -11,14 +11,13 @@ import { contentChecksum } from '../db/checksum'
 import { runMigration } from '../importer/migration'
 import { pyCanonical } from '../importer/python-json'
 import type { JobContext } from '../jobs/job-manager'
-import { ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
+import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
 import { generateRecords } from './generate-records'
 
 const run = promisify(execFile)
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
 const PER_FILE = 1000 // the earlier tool cached one API page (at most 1,000 records) per file
-const EXTRACTED = ['product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'] as const
 
 export interface ImportBenchOptions {
   records: number
@@ -71,7 +70,7 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
         const row = toRow(endpoint, r)
         const { open, sensitive } = splitSensitive(endpoint, r)
         const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
-        const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
+        const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
         if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise<void>((res) => tsv.once('drain', () => res()))
         if (page.length === PER_FILE) flush()
       }
@@ -104,7 +103,7 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
       const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
       // sensitive goes in as text: psql cannot encrypt on the way in (the pipeline's pgcrypto cost is its own)
       await psql(`CREATE TABLE bench_copy.${table} (LIKE openfda.${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS); ALTER TABLE bench_copy.${table} ALTER COLUMN sensitive TYPE text`)
-      const cols = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...EXTRACTED.filter((c) => !keyCols.includes(c))]
+      const cols = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c))]
       await psql(`\\copy bench_copy.${table} (${cols.join(', ')}) FROM '${join(tsvDir, `${endpoint}.tsv`)}'`)
     }
     const copySeconds = (Date.now() - c0) / 1000

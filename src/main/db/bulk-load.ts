@@ -4,12 +4,11 @@ import { Readable } from 'node:stream'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { AuditService } from '../audit/audit-service'
-import { ENDPOINT_DEFS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
+import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
 import { contentChecksum } from './checksum'
 import type { Actor, Database } from './database'
 
-const EXTRACTED = ['product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'] as const
 
 /** COPY's text format: backslash, tab, newline and carriage return escaped; NULL as \N. */
 export function copyField(v: string | null): string {
@@ -42,7 +41,7 @@ export async function bulkLoad(
   const def = ENDPOINT_DEFS[endpoint]
   const key = deps.db.checksumKey()
   const keyCols = def.endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns
-  const extracted = EXTRACTED.filter((c) => !keyCols.includes(c))
+  const extracted = EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c))
   const cols = [...keyCols, 'record', 'sensitive_plain', 'checksum', 'source', ...extracted]
   const result: BulkLoadResult = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], digest: '' }
   const digest = createHash('sha256')

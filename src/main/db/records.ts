@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { AuditService } from '../audit/audit-service'
-import { ENDPOINT_DEFS, ENDPOINTS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
+import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, ENDPOINTS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
 import { contentChecksum } from './checksum'
 import type { Actor, Database } from './database'
 
 type Rec = Record<string, unknown>
-const COLUMNS = ['product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'] as const
 /** Filterable columns: the allow-list for identifiers in generated SQL. */
 export const FILTER_COLUMNS = ['product_code', 'firm', 'device_name', 'device_class'] as const
 export const DATE_COLUMNS = ['decision_date', 'received_date', 'report_date'] as const
@@ -78,7 +77,7 @@ export class RecordStore {
         const checksum = contentChecksum(key, record)
         const { open, sensitive } = splitSensitive(endpoint, record)
         const keyCols = Object.keys(row.key)
-        const extracted = COLUMNS.filter((c) => !keyCols.includes(c)) // classification's key is its product_code
+        const extracted = EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c)) // classification's key is its product_code
         const cols = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
         const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, checksum, source, ...extracted.map((k) => row.columns[k])]
         const placeholders = cols.map((col, i) => (col === 'sensitive' ? `pgp_sym_encrypt($${i + 1}, $${cols.length + 1}, '${PGP_OPTIONS}')` : `$${i + 1}`))

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import type { Services } from '../app/services'
 import type { Actor } from '../db/database'
 import type { JobContext } from '../jobs/job-manager'
-import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
+import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS } from '../openfda/sensitive'
 import { StackError } from '../stack/stack-error'
 import { backupSource } from './backup-source'
@@ -38,7 +38,6 @@ export interface MigrationSummary {
   auditSeq: number
 }
 
-const EXTRACTED = ['product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw']
 
 export const reportDirFor = (s: Services, runId: string) => join(s.home, 'imports', runId)
 
@@ -239,7 +238,7 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
   const def = ENDPOINT_DEFS[endpoint]
   const table = `openfda.${def.table}`
   const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns
-  const extracted = EXTRACTED.filter((x) => !keyCols.includes(x))
+  const extracted = EXTRACTED_COLUMNS.filter((x) => !keyCols.includes(x))
   const target = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
   const select = [
     ...keyCols.map((k) => `key ->> '${k}'`), 'record::jsonb',

@@ -5,6 +5,11 @@ export type Endpoint = (typeof ENDPOINTS)[number]
 
 type Rec = Record<string, unknown>
 
+/** The filter columns of every endpoint table, in table order (the allow-list for generated SQL). */
+export const EXTRACTED_COLUMNS = [
+  'product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'
+] as const
+
 /** The columns every endpoint table has beside its key, extracted from the record for filtering. */
 export interface Extracted {
   product_code: string | null
