@@ -49,7 +49,7 @@ CREATE UNLOGGED TABLE console.import_staging (
   product_code text, firm text, device_name text, device_class text,
   decision_date date, decision_date_raw text, received_date date, received_date_raw text, report_date date, report_date_raw text
 );
-CREATE INDEX import_staging_run ON console.import_staging (run_id, endpoint, file_no);
+CREATE INDEX import_staging_run ON console.import_staging (run_id, endpoint, file_no, ord);
 
 CREATE TABLE console.import_rejects (
   run_id    text NOT NULL,

@@ -246,6 +246,8 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
   ]
   const updates = target.filter((x) => !def.keyColumns.includes(x)).map((x) => `${x} = EXCLUDED.${x}`)
   await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
+  // Room to sort and hash the winners in memory (this transaction only).
+  await c.query("SET LOCAL work_mem = '256MB'")
   // DISTINCT ON key: the most recently cached copy wins; ties go to the later file, then the later record.
   const r = await c.query<{ inserted: string; written: string; total: string; digest: string }>(
     `WITH winners AS (

@@ -42,8 +42,7 @@ export function classify(path: string, endpointHint: Endpoint | null): InputFile
   if (/^\{\s*"(_integrity_version|_checksum_algorithm|_checksum|_cached_at|data)"/.test(head) || (/^[0-9a-f]{16}\.json$/i.test(name) && head.startsWith('{')))
     return { ...base, kind: 'cache', endpoint: null }
   if (head.startsWith('{')) return { ...base, kind: 'bulk-json', endpoint: endpointFromName(name) ?? endpointHint }
-  if (head.startsWith('[') || head === '') return { ...base, kind: 'unknown', endpoint: null }
-  return { ...base, kind: /^\{|^\[/.test(head) ? 'bulk-json' : 'unknown', endpoint: null }
+  return { ...base, kind: 'unknown', endpoint: null } // the reader rejects it, saying why
 }
 
 /** The files of a source: one file, or every .json / .json.zip / .ndjson / .jsonl in a folder (sorted). */
