@@ -7,6 +7,7 @@ import type { AuditService } from '../audit/audit-service'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
 import { contentChecksum } from './checksum'
+import { recordRefresh } from './records'
 import type { Actor, Database } from './database'
 
 
@@ -102,11 +103,7 @@ export async function bulkLoad(
     result.updated = Number(r.rows[0].written) - result.inserted
     result.unchanged = result.rows - Number(r.rows[0].written)
     result.digest = digest.digest('hex')
-    await c.query(
-      `UPDATE openfda.refresh_metadata SET record_count = (SELECT count(*) FROM ${table}), last_refresh_at = now(), last_success_at = now(),
-              last_added = $2, last_updated = $3, last_unchanged = $4, last_error = NULL WHERE endpoint = $1`,
-      [endpoint, result.inserted, result.updated, result.unchanged]
-    )
+    await recordRefresh(c, endpoint, result)
     await deps.audit.record(actor, {
       action: 'data.load', targetType: 'endpoint', targetKey: endpoint,
       after: { job: opts.jobId, source, rows: result.rows, inserted: result.inserted, updated: result.updated, unchanged: result.unchanged, rejected: result.rejected.length, digest: result.digest }

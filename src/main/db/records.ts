@@ -44,6 +44,15 @@ export interface RecordRow {
 const table = (e: Endpoint): string => `openfda.${ENDPOINT_DEFS[e].table}` // from the allow-list only
 const keyExpr = (e: Endpoint): string => ENDPOINT_DEFS[e].keyColumns.join(" || '/' || ")
 
+/** After a load: the endpoint's row count and freshness (refresh_metadata), in the loading transaction. */
+export async function recordRefresh(c: pg.ClientBase, endpoint: Endpoint, counts: { inserted: number; updated: number; unchanged: number }): Promise<void> {
+  await c.query(
+    `UPDATE openfda.refresh_metadata SET record_count = (SELECT count(*) FROM ${table(endpoint)}), last_refresh_at = now(), last_success_at = now(),
+            last_added = $2, last_updated = $3, last_unchanged = $4, last_error = NULL WHERE endpoint = $1`,
+    [endpoint, counts.inserted, counts.updated, counts.unchanged]
+  )
+}
+
 /** The mirror's records: upsert, get by key, query, stats, staleness, integrity verification. */
 export class RecordStore {
   constructor(
@@ -94,11 +103,7 @@ export class RecordStore {
         digest.update(`${row.keyText}\t${checksum}\n`)
       }
       result.digest = digest.digest('hex')
-      await c.query(
-        `UPDATE openfda.refresh_metadata SET record_count = (SELECT count(*) FROM ${table(endpoint)}), last_refresh_at = now(), last_success_at = now(),
-                last_added = $2, last_updated = $3, last_unchanged = $4, last_error = NULL WHERE endpoint = $1`,
-        [endpoint, result.inserted, result.updated, result.unchanged]
-      )
+      await recordRefresh(c, endpoint, result)
       if (opts.bulkJobId)
         await this.audit.record(actor, {
           action: 'data.load', targetType: 'endpoint', targetKey: endpoint,

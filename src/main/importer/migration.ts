@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import type pg from 'pg'
 import type { Services } from '../app/services'
 import type { Actor } from '../db/database'
+import { recordRefresh } from '../db/records'
 import type { JobContext } from '../jobs/job-manager'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS } from '../openfda/sensitive'
@@ -266,11 +267,7 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
   )
   const x = r.rows[0]
   const result = { inserted: Number(x.inserted), updated: Number(x.written) - Number(x.inserted), unchanged: Number(x.total) - Number(x.written) }
-  await c.query(
-    `UPDATE openfda.refresh_metadata SET record_count = (SELECT count(*) FROM ${table}), last_refresh_at = now(), last_success_at = now(),
-            last_added = $2, last_updated = $3, last_unchanged = $4, last_error = NULL WHERE endpoint = $1`,
-    [endpoint, result.inserted, result.updated, result.unchanged]
-  )
+  await recordRefresh(c, endpoint, result)
   await c.query('UPDATE console.import_runs SET merged = array_append(merged, $2) WHERE id = $1', [runId, endpoint])
   await s.audit.record(actor, { action: 'migration.batch', targetType: 'endpoint', targetKey: endpoint, after: { run: runId, keys: Number(x.total), ...result, digest: x.digest } }, c)
   return result

@@ -4,7 +4,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
 import { checksumOfCanonical, contentChecksum } from '../db/checksum'
-import { KeyError, toRow, type Endpoint } from '../openfda/endpoints'
+import { EXTRACTED_COLUMNS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
 import { readInput, type ReadEvent } from './read-file'
 import type { InputFile } from './sources'
@@ -25,10 +25,7 @@ export interface StagedFile {
   note: string | null
 }
 
-const STAGING_COLUMNS = [
-  'run_id', 'endpoint', 'file_no', 'ord', 'cached_at', 'key_text', 'key', 'record', 'sensitive', 'checksum',
-  'product_code', 'firm', 'device_name', 'device_class', 'decision_date', 'decision_date_raw', 'received_date', 'received_date_raw', 'report_date', 'report_date_raw'
-] as const
+const STAGING_COLUMNS = ['run_id', 'endpoint', 'file_no', 'ord', 'cached_at', 'key_text', 'key', 'record', 'sensitive', 'checksum', ...EXTRACTED_COLUMNS]
 
 // JSON.stringify writes NUL and lone surrogates as escapes; PostgreSQL's jsonb refuses both.
 const UNSTORABLE = /(?<!\\)\\u(0000|d[89a-f][0-9a-f]{2})/i
@@ -95,9 +92,7 @@ export async function stageFile(
         const values = [
           run.id, ev.endpoint, String(fileNo), String(ev.ord), String(out.cachedAt ?? 0), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson,
           ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record),
-          row.columns.product_code, row.columns.firm, row.columns.device_name, row.columns.device_class,
-          row.columns.decision_date, row.columns.decision_date_raw, row.columns.received_date, row.columns.received_date_raw,
-          row.columns.report_date, row.columns.report_date_raw
+          ...EXTRACTED_COLUMNS.map((col) => row.columns[col])
         ]
         const line = values.map(copyField).join('\t') + '\n'
         batch += line
