@@ -1,5 +1,6 @@
 import { expect, test } from '../fixtures'
 import { ADMIN, ConsolePage } from '../pages/console-page'
+import { stackPorts } from '../../test/support/ports'
 
 test.beforeEach(async ({ consolePage }) => {
   await new ConsolePage(consolePage).signIn(ADMIN.username, ADMIN.password)
@@ -10,7 +11,7 @@ test('Status shows BLUE and PgBouncer healthy, BLUE live, and the audit chain ve
   await expect(ui.heading()).toHaveText('Status')
   await expect(ui.stackHealth()).toHaveText('Stack healthy')
   await expect(ui.container('blue')).toContainText('healthy')
-  await expect(ui.container('blue')).toContainText('56320')
+  await expect(ui.container('blue')).toContainText(String(stackPorts(56320).blue))
   await expect(ui.container('blue')).toContainText('15.')
   await expect(ui.container('pgbouncer')).toContainText('healthy')
   await expect(ui.container('pgbouncer')).toContainText('1.18')
