@@ -1,6 +1,6 @@
-import { eventIterator, oc } from '@orpc/contract'
+import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
-import { apiErrors } from './errors'
+import { base, Ok } from './contract-base'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -10,17 +10,10 @@ import {
  * The one API of the console. Served over an Electron MessagePort (desktop), over HTTP (server
  * mode) and called in-process (CLI). A snapshot test pins its surface.
  */
-/**
- * Who may call a procedure. `bootstrap`: also allowed without signing in while no user exists yet or
- * the database is down (so a fresh or stopped stack can be started and inspected on this machine).
- */
-export interface Policy {
-  role: 'public' | 'viewer' | 'operator' | 'admin'
-  bootstrap?: boolean
-}
-const base = oc.$meta<Policy>({ role: 'viewer' }).errors(apiErrors)
-const Ok = z.object({ ok: z.literal(true) })
 
+export type { Policy } from './contract-base'
+
+/** Areas added later live in ./contracts/<area>.ts and are listed here by name. */
 export const contract = {
   app: {
     info: base.meta({ role: 'public' }).output(

@@ -1,5 +1,3 @@
-import { implement } from '@orpc/server'
-import { contract, type Policy } from '../../shared/contract'
 import type { AuthState } from '../../shared/schemas'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -8,36 +6,15 @@ import { runMigration, summaryOfJob } from '../importer/migration'
 import { preflight } from '../importer/preflight'
 import { rejectsCsv } from '../importer/reject-report'
 import { earlierToolCache, scanSource, type InputFile } from '../importer/sources'
-import { JobNotFoundError } from '../jobs/job-manager'
 import { loadSamples } from '../openfda/samples'
 import { StackError } from '../stack/stack-error'
 import type { Session } from '../users/user-service'
-import { actorOf, authorize, currentSession, usersExist, type ApiContext } from './auth'
+import { api, requireSession } from './api'
+import { actorOf, currentSession, usersExist, type ApiContext } from './auth'
 import { bringStackUp, takeStackDown } from './lifecycle'
 
 export type { ApiContext } from './auth'
 
-const os = implement(contract).$context<ApiContext>()
-
-/** Maps service errors onto the contract's typed errors; anything else stays an internal error. */
-const typedErrors = os.middleware(async ({ next, errors }) => {
-  try {
-    return await next()
-  } catch (e) {
-    if (e instanceof StackError) throw errors[e.code]({ message: e.message, data: { fix: e.fix } })
-    if (e instanceof JobNotFoundError)
-      throw errors.JOB_NOT_FOUND({ message: e.message, data: { fix: 'List jobs with `fda-offline jobs list`.' } })
-    throw e
-  }
-})
-
-/** Every procedure's policy (contract meta) is enforced here; handlers get the session. */
-const authorized = os.middleware(async ({ context, procedure, next }) => {
-  const session = await authorize(context, procedure['~orpc'].meta as Policy)
-  return next({ context: { session } })
-})
-
-const api = os.use(typedErrors).use(authorized)
 
 async function authState(context: ApiContext, session?: Session | null): Promise<AuthState> {
   const resolved = session !== undefined ? { session, databaseReachable: true } : await currentSession(context)
@@ -66,11 +43,7 @@ function scanOrFail(source: string, endpoint: string | null): InputFile[] {
   }
 }
 
-const requireSession = (session: Session | null): Session => {
-  if (!session) throw new StackError('UNAUTHENTICATED', 'Sign in first.', 'Sign in with your user name and password.')
-  return session
-}
-
+/** Areas added later keep their handlers in ./routes/<area>.ts and are listed here by name. */
 export const router = api.router({
   app: {
     info: api.app.info.handler(({ context: { services: s } }) => ({ name: 'FDA Offline Console', version: s.version, host: s.host, home: s.home }))

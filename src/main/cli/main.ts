@@ -13,6 +13,7 @@ import { exportImage, importImageFile } from '../stack/image'
 import { findResourcesDir, imageTagFor } from '../stack/recipe'
 import { StackError } from '../stack/stack-error'
 import { formatMigration, formatStatus } from './format-status'
+import { COMMAND_AREAS } from './commands'
 import { describeJob, renderJob } from './progress'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -22,7 +23,7 @@ export class ExitError extends Error {
   }
 }
 
-interface Globals {
+export interface Globals {
   home?: string
   json?: boolean
   user?: string
@@ -30,7 +31,22 @@ interface Globals {
   token?: string
 }
 
-type Api = RouterClient<typeof router>
+export type Api = RouterClient<typeof router>
+
+/** What a command area (./commands/<area>.ts) gets to define its commands with. */
+export interface CliKit {
+  program: Command
+  globals: () => Globals
+  json: () => boolean
+  /** Services and an in-process API client, signed in when --user was given. */
+  open: (opts?: { signIn?: boolean }) => Promise<{ s: Services; api: Api }>
+  /** Watches a job with a progress bar (or JSON lines); exit 1 unless it succeeded. */
+  runJob: (s: Services, api: Api, start: Promise<{ id: string }>) => Promise<void>
+  print: (value: unknown, human: () => string) => void
+  /** The signed-in user's password, kept only in this process, for signing what it carried out. */
+  signPassword: () => string | null
+  nextStdinLine: () => string
+}
 
 /** Reads a password from standard input (never from argv, where other users could see it). */
 export function readStdinPassword(): string {
@@ -84,6 +100,7 @@ export function buildCli(): Command {
   const print = (value: unknown, human: () => string): void => {
     process.stdout.write(json() ? JSON.stringify(value, null, 2) + '\n' : human() + '\n')
   }
+  const kit: CliKit = { program, globals: g, json, open, runJob, print, signPassword: () => signPassword, nextStdinLine }
 
   program
     .command('status')
@@ -350,6 +367,7 @@ export function buildCli(): Command {
         process.once('SIGTERM', stop)
       })
     })
+  for (const register of COMMAND_AREAS) register(kit)
   return program
 }
 

@@ -1,0 +1,4 @@
+import type { CliKit } from '../main'
+
+/** Command areas registered after the core commands; each area keeps its commands in its own file. */
+export const COMMAND_AREAS: ((kit: CliKit) => void)[] = []
