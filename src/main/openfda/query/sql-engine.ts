@@ -21,8 +21,13 @@ export const DIRECT_COLUMNS: Record<Endpoint, Record<string, string>> = {
   enforcement: { recall_number: 'recall_number', recalling_firm: 'firm', center_classification_date: 'decision_date', recall_initiation_date: 'received_date', report_date: 'report_date' }
 }
 
-/** Columns with a trigram index (0003, 0021): a token regex on them is an index scan. */
+/** Columns with a trigram index (0003): a token regex on them is an index scan. */
 const TRGM_COLUMNS = new Set(['firm', 'device_name'])
+/** Columns with a GIN index of their tokens (0021): `fda_tokens(col) @> tokens` finds the rows. */
+const TOKEN_INDEXED: Record<Endpoint, string[]> = {
+  '510k': ['k_number', 'product_code'], classification: ['product_code'], event: ['mdr_report_key'], recall: ['product_res_number', 'product_code'],
+  pma: ['pma_number', 'product_code'], udi: ['record_key'], enforcement: ['recall_number']
+}
 
 /** The allow-list every identifier in generated SQL is checked against. */
 function allowedColumn(endpoint: Endpoint, column: string): string {
@@ -67,7 +72,13 @@ export class SqlQueryEngine implements QueryEngine {
 
   async query(endpoint: Endpoint, params: OpenFdaParams, signal?: AbortSignal): Promise<OpenFdaEnvelope> {
     const plan = planQuery(endpoint, params)
-    const client = await this.pool.connect()
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (e) {
+      // PgBouncer or the database is down: say so (the read path falls through to the next tier).
+      throw new OpenFdaQueryError(503, 'SERVICE_UNAVAILABLE', `The mirror database is not reachable (${(e as Error).message.slice(0, 120)}); start it with \`fda-offline stack up\`.`)
+    }
     let ok = false
     try {
       signal?.throwIfAborted()
@@ -102,7 +113,11 @@ export class SqlQueryEngine implements QueryEngine {
         ok = true
         throw e
       }
-      if ((e as { code?: string }).code === '57014') throw new OpenFdaQueryError(504, 'TIMEOUT', 'The query took too long; narrow the search.')
+      const code = (e as { code?: string }).code
+      if (code === '57014') throw new OpenFdaQueryError(504, 'TIMEOUT', 'The query took too long; narrow the search.')
+      if ((code && /^(08|57P|53)/.test(code)) || /ECONN|Connection terminated|timeout/i.test((e as Error).message)) {
+        throw new OpenFdaQueryError(503, 'SERVICE_UNAVAILABLE', `The mirror database stopped answering (${(e as Error).message.slice(0, 120)}).`)
+      }
       throw e
     } finally {
       client.release(ok ? undefined : true)
@@ -155,7 +170,13 @@ export function compilePred(sql: Sql, endpoint: Endpoint, pred: Pred): string {
       const col = direct(endpoint, pred.field)
       const colName = col?.slice(1, -1) ?? ''
       // Tokens ignore surrounding spaces, so the trimmed column answers exactly; `~*` lets the trigram index find the rows.
-      if (col && pred.field.kind !== 'date') return `coalesce(${TRGM_COLUMNS.has(colName) ? `t.${col} ~* ${re} AND ` : ''}lower(t.${col}) ~ ${re}, false)`
+      if (col && pred.field.kind !== 'date') {
+        const plain = pred.tokens.filter((x) => !x.includes('*'))
+        const index = TOKEN_INDEXED[endpoint].includes(colName) && plain.length
+          ? `openfda.fda_tokens(t.${col}) @> ${sql.p(plain, '::text[]')} AND `
+          : TRGM_COLUMNS.has(colName) ? `t.${col} ~* ${re} AND ` : ''
+        return `coalesce(${index}lower(t.${col}) ~ ${re}, false)`
+      }
       return anyLeaf(sql, pred.field, (t) => `lower(${t}) ~ ${re}`)
     }
     case 'equals': {
