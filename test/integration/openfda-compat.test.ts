@@ -157,6 +157,24 @@ describe('the mirror\'s local API answers like the openFDA-compatible test serve
   })
 })
 
+describe('cached counts', () => {
+  it('are answered again from the cache, and change as soon as the table does', async () => {
+    const q = '/device/classification.json?count=device_class.exact'
+    const first = await ask(mirror.url, q)
+    expect(await ask(mirror.url, q)).toEqual(first)
+    // Change the data: a bulk load of more classification records (one statement bumps the version).
+    const more = [...generateRecords('classification', 50, { seed: 7, startIndex: COUNTS.classification })]
+    await bulkLoad(s.services, 'classification', more, 'test:more', { userId: null, username: 'compat-test', client: 'cli' }, { jobId: 'compat-more' })
+    data.classification = [...data.classification, ...more]
+    memory.setRecords('classification', data.classification)
+    const after = await ask(mirror.url, q)
+    expect(after).not.toEqual(first)
+    expect(after).toEqual(await ask(memory.url, q))
+    const total = (b: typeof first) => (b.body.results as { count: number }[]).reduce((n, r) => n + r.count, 0)
+    expect(total(after)).toBe(total(first) + 50)
+  })
+})
+
 describe('hostile input', () => {
   const snapshot = async () =>
     (await s.services.db.admin('blue', (c) => c.query<{ t: string; n: string; sum: string }>(
