@@ -50,33 +50,37 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     o.log(`loaded ${o.records} MAUDE events in ${(results.loadSeconds as number).toFixed(1)} s`)
 
     const api = await startMirrorApi(s, { port: 0, requireKey: false })
+    const uncachedApi = await startMirrorApi(s, { port: 0, requireKey: false, cacheEntries: 0 })
     const keys = [...generateRecords('event', Math.min(o.records, 2000), { seed: 1 })].map((r) => String(r.mdr_report_key))
     // Keep-alive connections, as an agent's HTTP client would hold them; the whole body is read.
-    const get = (path: string) =>
+    const get = (base: string, path: string) =>
       new Promise<void>((resolve, reject) => {
-        httpGet(api.url + path, { agent }, (res) => {
+        httpGet(base + path, { agent }, (res) => {
           res.on('data', () => {})
           res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`))))
           res.on('error', reject)
         }).on('error', reject)
       })
-    const kinds: { name: string; path: (i: number) => string; queries: number }[] = [
-      { name: 'key lookup (search=mdr_report_key:K)', path: (i) => `/device/event.json?search=mdr_report_key:${keys[(i * 7919) % keys.length]}`, queries: o.queries },
-      { name: 'count=date_received (all records, date column)', path: () => '/device/event.json?count=date_received', queries: Math.max(10, Math.floor(o.queries / 20)) },
-      { name: 'count=event_type.exact (all records, JSONB)', path: () => '/device/event.json?count=event_type.exact', queries: Math.max(10, Math.floor(o.queries / 20)) },
-      { name: 'search date range + sort, limit 100', path: (i) => `/device/event.json?search=date_received:[${2000 + (i % 20)}0101+TO+${2000 + (i % 20)}1231]&sort=date_received:desc&limit=100`, queries: Math.max(20, Math.floor(o.queries / 5)) }
+    const few = Math.max(5, Math.floor(o.queries / 50))
+    const kinds: { name: string; base: string; path: (i: number) => string; queries: number; concurrency: number }[] = [
+      { name: 'key lookup (search=mdr_report_key:K)', base: api.url, path: (i) => `/device/event.json?search=mdr_report_key:${keys[(i * 7919) % keys.length]}`, queries: o.queries, concurrency: o.concurrency },
+      { name: 'count=date_received, uncached (date column)', base: uncachedApi.url, path: () => '/device/event.json?count=date_received', queries: few, concurrency: 1 },
+      { name: 'count=event_type.exact, uncached (JSONB)', base: uncachedApi.url, path: () => '/device/event.json?count=event_type.exact', queries: few, concurrency: 1 },
+      { name: 'count=event_type.exact, cached', base: api.url, path: () => '/device/event.json?count=event_type.exact', queries: o.queries, concurrency: o.concurrency },
+      { name: 'search date range + sort, limit 100', base: api.url, path: (i) => `/device/event.json?search=date_received:[${2000 + (i % 20)}0101+TO+${2000 + (i % 20)}1231]&sort=date_received:desc&limit=100`, queries: Math.max(20, Math.floor(o.queries / 5)), concurrency: o.concurrency }
     ]
     const queries: Record<string, unknown>[] = []
     try {
       for (const k of kinds) {
-        await measure(Math.min(20, k.queries), o.concurrency, (i) => get(k.path(i))) // warm-up
-        const m = await measure(k.queries, o.concurrency, (i) => get(k.path(i)))
+        await measure(Math.min(k.concurrency === 1 ? 1 : 20, k.queries), k.concurrency, (i) => get(k.base, k.path(i))) // warm-up
+        const m = await measure(k.queries, k.concurrency, (i) => get(k.base, k.path(i)))
         const p = percentiles(m.latencies)
-        queries.push({ name: k.name, requests: k.queries, concurrency: o.concurrency, errors: m.errors, rps: Math.round(k.queries / m.seconds), ...p })
-        o.log(`${k.name.padEnd(50)} p50 ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms  ${Math.round(k.queries / m.seconds)} req/s  errors ${m.errors}`)
+        queries.push({ name: k.name, requests: k.queries, concurrency: k.concurrency, errors: m.errors, rps: Math.round(k.queries / m.seconds), ...p })
+        o.log(`${k.name.padEnd(50)} p50 ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms  ${Math.round(k.queries / m.seconds)} req/s  (${k.queries} requests, ${k.concurrency} at a time)  errors ${m.errors}`)
       }
     } finally {
       await api.close()
+      await uncachedApi.close()
     }
     results.queries = queries
     mkdirSync(o.resultsDir, { recursive: true })

@@ -19,8 +19,8 @@ export const Settings = z.object({
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
   /** Seconds a container may take to pass its health check. */
   healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
-  /** The openFDA-compatible local API (docs/LOCAL-API.md): key required?, started by `serve`? */
-  localApi: z.object({ requireKey: z.boolean().default(false), withServer: z.boolean().default(true) }).prefault({})
+  /** The openFDA-compatible local API (docs/LOCAL-API.md): key required?, started by `serve` and the desktop app? */
+  localApi: z.object({ requireKey: z.boolean().default(false), autoStart: z.boolean().default(true) }).prefault({})
 })
 export type Settings = z.infer<typeof Settings>
 

@@ -22,11 +22,11 @@ export interface MirrorApi extends LocalApiServer {
  */
 export async function startMirrorApi(
   s: Pick<Services, 'stack' | 'db' | 'secrets' | 'settings'>,
-  opts: { port?: number; requireKey?: boolean; onRequest?: (r: { method: string; path: string; status: number; ms: number }) => void } = {}
+  opts: { port?: number; requireKey?: boolean; cacheEntries?: number; onRequest?: (r: { method: string; path: string; status: number; ms: number }) => void } = {}
 ): Promise<MirrorApi> {
   const requireKey = opts.requireKey ?? s.settings.localApi.requireKey
   const keys = requireKey ? [localApiKey(s)] : []
-  const { engine, pool } = createMirrorEngine(s)
+  const { engine, pool } = createMirrorEngine(s, { cacheEntries: opts.cacheEntries })
   const server = await startLocalApi({ engine, port: opts.port ?? s.settings.ports.api, apiKeys: () => keys, onRequest: opts.onRequest })
   return {
     ...server,
@@ -38,9 +38,9 @@ export async function startMirrorApi(
   }
 }
 
-/** Server mode starts the local API too (settings localApi.withServer); a failure is reported, not fatal. */
+/** Server mode and the desktop app start the local API too (settings localApi.autoStart); a failure is reported, not fatal. */
 export async function startLocalApiWithServer(s: Services): Promise<MirrorApi | null> {
-  if (!s.settings.localApi.withServer) return null
+  if (!s.settings.localApi.autoStart) return null
   try {
     const api = await startMirrorApi(s)
     process.stderr.write(`openFDA-compatible API on ${api.url}${api.requireKey ? ' (key required)' : ''}\n`)
