@@ -63,6 +63,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       })
     const few = Math.max(5, Math.floor(o.queries / 50))
     const kinds: { name: string; base: string; path: (i: number) => string; queries: number; concurrency: number }[] = [
+      { name: 'key lookup (search=mdr_report_key:K), one client', base: api.url, path: (i) => `/device/event.json?search=mdr_report_key:${keys[(i * 7919) % keys.length]}`, queries: Math.max(20, Math.floor(o.queries / 3)), concurrency: 1 },
       { name: 'key lookup (search=mdr_report_key:K)', base: api.url, path: (i) => `/device/event.json?search=mdr_report_key:${keys[(i * 7919) % keys.length]}`, queries: o.queries, concurrency: o.concurrency },
       { name: 'count=date_received, uncached (date column)', base: uncachedApi.url, path: () => '/device/event.json?count=date_received', queries: few, concurrency: 1 },
       { name: 'count=event_type.exact, uncached (JSONB)', base: uncachedApi.url, path: () => '/device/event.json?count=event_type.exact', queries: few, concurrency: 1 },

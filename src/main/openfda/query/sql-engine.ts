@@ -128,11 +128,12 @@ export class SqlQueryEngine implements QueryEngine {
         const q = compileCount(plan)
         const r = await cached('count', () => client.query(q.text, q.values).then((x) => ({ rows: x.rows })))
         if (r.rows.length === 0) throw NO_MATCHES()
+        const rows = r.rows as { term: string; count: string }[]
         envelope = countEnvelope(
           lastUpdated,
           plan.count.field.kind === 'date'
-            ? r.rows.map((x: { term: string; count: string }) => ({ time: compactDate(x.term), count: Number(x.count) }))
-            : r.rows.map((x: { term: string; count: string }) => ({ term: x.term, count: Number(x.count) }))
+            ? rows.map((x) => ({ time: compactDate(x.term), count: Number(x.count) }))
+            : rows.slice(0, plan.limit).map((x) => ({ term: x.term, count: Number(x.count) })) // limit=0: no terms, yet not "no matches"
         )
       } else {
         const s = compileSearch(plan)
@@ -333,7 +334,7 @@ function compileCount(plan: Plan): { text: string; values: unknown[] } {
   else terms = `SELECT DISTINCT tok AS term FROM jsonb_path_query(t.record, ${path()}) v, regexp_split_to_table(lower(v #>> '{}'), '[^a-z0-9]+') tok WHERE ${SCALAR} AND tok <> ''`
   return {
     text: `SELECT x.term, count(*) AS count FROM ${table(plan.endpoint)} t, LATERAL (${terms}) x WHERE ${where}
-           GROUP BY x.term ORDER BY count(*) DESC, x.term COLLATE "C" LIMIT ${sql.p(plan.limit)}`,
+           GROUP BY x.term ORDER BY count(*) DESC, x.term COLLATE "C" LIMIT ${sql.p(Math.max(1, plan.limit))}`,
     values: sql.values
   }
 }
