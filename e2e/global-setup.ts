@@ -6,13 +6,13 @@ import { createInterface } from 'node:readline'
 
 import { join } from 'node:path'
 import { CLI } from './paths'
-import { stackPorts } from '../test/support/ports'
+import { PORT_OFFSET, stackPorts } from '../test/support/ports'
 
 /** A stack of the e2e run's own (name, ports, home), and the console in server mode on a free port. */
 export default async function globalSetup(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'fda-e2e-'))
   const stackName = `fdae2e-${randomBytes(3).toString('hex')}`
-  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: stackPorts(56320), pgMemoryMb: 256 }))
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { ...stackPorts(56320), api: 56380 + PORT_OFFSET }, pgMemoryMb: 256 }))
   execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up', '--samples'], { stdio: 'inherit' })
   const token = randomBytes(24).toString('base64url')
   const server = spawn(process.execPath, [CLI, '--home', home, '--json', 'serve', '--port', '0'], {
