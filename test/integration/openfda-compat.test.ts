@@ -29,6 +29,7 @@ beforeAll(async () => {
     // The mirror keeps contact names and phone numbers encrypted and out of `record`: so does the reference.
     data[e] = recs.map((r) => splitSensitive(e, r).open)
   }
+  await s.client.auth.setupFirstAdmin({ username: 'alice', printedName: 'Alice Admin', password: 'correct horse battery staple' })
   memory = await startTestOpenFdaServer({ records: data })
   pool = createReaderPool(s.services)
   mirror = await startLocalApi({ engine: new SqlQueryEngine(pool), port: 0 })
@@ -157,6 +158,21 @@ describe('the mirror\'s local API answers like the openFDA-compatible test serve
       expect(b).toEqual(a)
       expect(new Set(a).size).toBe(a.length)
     }
+  })
+})
+
+describe('the console API (openfdaApi)', () => {
+  it('answers openFDA queries against the mirror with the same envelope, and openFDA errors as values', async () => {
+    const r = await s.client.openfdaApi.query({ endpoint: 'recall', search: 'recall_status:terminated', sort: 'event_date_initiated:desc', limit: 15 })
+    const viaHttp = await ask(memory.url, '/device/recall.json?search=recall_status:terminated&sort=event_date_initiated:desc&limit=15')
+    expect(r.ok).toBe(true)
+    if (r.ok) {
+      delete r.envelope.meta.last_updated
+      expect(r.envelope).toEqual(viaHttp.body)
+    }
+    expect(await s.client.openfdaApi.query({ endpoint: '510k', skip: 30000 })).toEqual({ ok: false, status: 400, error: { code: 'BAD_REQUEST', message: 'Skip value must 25000 or less.' } })
+    const info = await s.client.openfdaApi.info()
+    expect(info).toMatchObject({ port: s.services.settings.ports.api, requireKey: false, autoStart: true })
   })
 })
 
