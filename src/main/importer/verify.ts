@@ -6,6 +6,8 @@ export interface EndpointVerification {
   endpoint: Endpoint
   /** distinct keys accepted from the input */
   expected: number
+  /** older copies of those keys in other files (or earlier in the same file), not loaded */
+  superseded: number
   /** of those, rows in the table holding exactly the winning copy (same checksum) */
   present: number
   /** rows whose stored content no longer matches its checksum, among those re-computed */
@@ -28,7 +30,7 @@ export const FULL_RECOMPUTE_LIMIT = 50_000
 /** Per endpoint: keys expected vs rows present with the winning checksum, and checksums re-computed. */
 export async function verifyRun(s: Services, runId: string, log: (m: string) => void): Promise<EndpointVerification[]> {
   const out: EndpointVerification[] = []
-  const endpoints = (await s.db.bulk().query<{ endpoint: Endpoint }>('SELECT DISTINCT endpoint FROM console.import_staging WHERE run_id = $1', [runId])).rows.map((r) => r.endpoint)
+  const endpoints = (await s.db.bulk().query<{ endpoint: Endpoint }>('SELECT DISTINCT endpoint FROM console.import_keys WHERE run_id = $1', [runId])).rows.map((r) => r.endpoint)
   for (const endpoint of ENDPOINTS.filter((e) => endpoints.includes(e))) {
     const def = ENDPOINT_DEFS[endpoint]
     const table = `openfda.${def.table}`
@@ -36,11 +38,13 @@ export async function verifyRun(s: Services, runId: string, log: (m: string) => 
     const v = await s.db.transaction(async (c) => {
       // One transaction: the temporary table stays on this server connection even through PgBouncer.
       await c.query(
-        `CREATE TEMP TABLE w ON COMMIT DROP AS SELECT DISTINCT ON (key_text) key_text, key, checksum FROM console.import_staging
-          WHERE run_id = $1 AND endpoint = $2 ORDER BY key_text, cached_at DESC, file_no DESC, ord DESC`, [runId, endpoint]
+        // The winning copy of each key: the first file loaded (newest cached), its last copy in that file.
+        `CREATE TEMP TABLE w ON COMMIT DROP AS SELECT DISTINCT ON (key_text) key_text, key, checksum FROM console.import_keys
+          WHERE run_id = $1 AND endpoint = $2 ORDER BY key_text, load_order, ord DESC`, [runId, endpoint]
       )
-      const counts = await c.query<{ expected: string; present: string }>(
-        `SELECT (SELECT count(*) FROM w) AS expected, (SELECT count(*) FROM w JOIN ${table} t ON ${join} AND t.checksum = w.checksum) AS present`
+      const counts = await c.query<{ copies: string; expected: string; present: string }>(
+        `SELECT (SELECT count(*) FROM console.import_keys WHERE run_id = $1 AND endpoint = $2) AS copies, (SELECT count(*) FROM w) AS expected,
+                (SELECT count(*) FROM w JOIN ${table} t ON ${join} AND t.checksum = w.checksum) AS present`, [runId, endpoint]
       )
       const expected = Number(counts.rows[0].expected)
       const present = Number(counts.rows[0].present)
@@ -65,7 +69,7 @@ export async function verifyRun(s: Services, runId: string, log: (m: string) => 
         recomputed += rows.rows.length
         after = rows.rows[rows.rows.length - 1].key_text
       }
-      return { endpoint, expected, present, checksumMismatches: mismatches, recomputed, sampled, missingKeys: missing, ok: present === expected && mismatches === 0 }
+      return { endpoint, expected, superseded: Number(counts.rows[0].copies) - expected, present, checksumMismatches: mismatches, recomputed, sampled, missingKeys: missing, ok: present === expected && mismatches === 0 }
     }, s.db.bulk())
     log(`${endpoint}: ${v.present}/${v.expected} keys with the expected content, ${v.recomputed} checksums re-computed${v.sampled ? ' (sample)' : ''}, ${v.checksumMismatches} mismatches`)
     out.push(v)
