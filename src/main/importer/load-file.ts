@@ -62,18 +62,23 @@ export function unstorable(json: string): string | null {
 class FileRejected extends Error {}
 
 /**
- * Loads one input file inside the caller's transaction: its rows are copied into a temporary table,
- * their keys and checksums recorded in console.import_keys, and the newest copy of each key in the
- * file written to the endpoint table. Files are loaded newest first, so a key an earlier file of
- * this run held came from a newer file and is left as it is; a row that was there before the run
- * is replaced when its content differs. A file-level rejection (bad checksum, truncated, not JSON) throws after
- * aborting the COPY, so the caller's ROLLBACK discards every row of it.
+ * A file's rows as COPY text, with what was learnt reading it. Lazy (streamed while it is copied)
+ * for bulk downloads, which can be gigabytes; `prepareFile` reads a cache file (a few MB) ahead.
  */
-export async function loadFile(c: pg.PoolClient, run: LoadRun, file: InputFile, loadOrder: number, onRecord: (bytes: number) => void): Promise<LoadedFile> {
+export interface FileRows {
+  out: LoadedFile
+  newest: Map<string, string> // key → checksum of its last copy in this file
+  chunks: AsyncIterable<string> | string[]
+  fileReject: { position: string; reason: string } | null
+}
+
+/** Files up to this size are read ahead, while PostgreSQL writes the previous one (two cores at work). */
+export const READ_AHEAD_MAX_BYTES = 64 * 2 ** 20
+
+function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): FileRows {
   const out: LoadedFile = { status: 'loaded', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, digest: null, rejects: [], note: null }
-  let fileReject: { position: string; reason: string } | null = null
+  const rows: FileRows = { out, newest: new Map(), chunks: [], fileReject: null }
   const reject = (position: string, reason: string, key: string | null = null) => out.rejects.push({ file: file.name, position, key, reason })
-  const newest = new Map<string, string>() // key → checksum of its last copy in this file
 
   async function* lines(events: AsyncGenerator<ReadEvent>): AsyncGenerator<string> {
     let batch = ''
@@ -86,7 +91,7 @@ export async function loadFile(c: pg.PoolClient, run: LoadRun, file: InputFile, 
       } else if (ev.type === 'reject') {
         reject(ev.position, ev.reason)
       } else if (ev.type === 'file-reject') {
-        fileReject = ev
+        rows.fileReject = ev
         throw new FileRejected(ev.reason)
       } else {
         let row
@@ -108,7 +113,7 @@ export async function loadFile(c: pg.PoolClient, run: LoadRun, file: InputFile, 
           continue
         }
         const checksum = ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record)
-        newest.set(row.keyText, checksum)
+        rows.newest.set(row.keyText, checksum)
         const values = [String(ev.ord), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson, checksum, ...EXTRACTED_COLUMNS.map((col) => row.columns[col])]
         batch += values.map(copyField).join('\t') + '\n'
         out.records++
@@ -121,24 +126,64 @@ export async function loadFile(c: pg.PoolClient, run: LoadRun, file: InputFile, 
     }
     if (batch) yield batch
   }
+  rows.chunks = lines(readInput(file, run.endpointHint))
+  return rows
+}
 
+/** Reads a (small) file whole into COPY text ahead of its transaction; null for files to stream. */
+export async function prepareFile(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): Promise<FileRows | null> {
+  if (file.kind !== 'cache' || file.size > READ_AHEAD_MAX_BYTES) return null
+  const rows = fileRows(run, file, onRecord)
+  const chunks: string[] = []
+  try {
+    for await (const chunk of rows.chunks) chunks.push(chunk)
+  } catch (e) {
+    if (!(e instanceof FileRejected)) throw e
+  }
+  rows.chunks = chunks
+  return rows
+}
+
+/**
+ * Loads one input file inside the caller's transaction: its rows are copied into a temporary table,
+ * their keys and checksums recorded in console.import_keys, and the newest copy of each key in the
+ * file written to the endpoint table. Files are loaded newest first, so a key an earlier file of
+ * this run held came from a newer file and is left as it is; a row that was there before the run
+ * is replaced when its content differs. A file-level rejection (bad checksum, truncated, not JSON)
+ * returns status 'rejected' after aborting the COPY, and the caller's ROLLBACK discards its rows.
+ * `whileWriting` runs while PostgreSQL writes the rows (to read the next file meanwhile).
+ */
+export async function loadFile(
+  c: pg.PoolClient,
+  run: LoadRun,
+  file: InputFile,
+  loadOrder: number,
+  onRecord: (bytes: number) => void,
+  opts: { prepared?: FileRows | null; whileWriting?: () => void } = {}
+): Promise<LoadedFile> {
+  const rows = opts.prepared ?? fileRows(run, file, onRecord)
+  const { out, newest } = rows
+  const rejected = (message?: string): LoadedFile => ({
+    ...out, status: 'rejected', records: 0,
+    rejects: [{ file: file.name, position: rows.fileReject?.position ?? 'file', key: null, reason: rows.fileReject?.reason ?? message ?? 'rejected' }]
+  })
+  if (rows.fileReject) return rejected()
   await c.query(FILE_ROW_TABLE)
   try {
-    await pipeline(Readable.from(lines(readInput(file, run.endpointHint))), c.query(copyFrom(`COPY import_file_rows (${FILE_ROW_COLUMNS.join(', ')}) FROM STDIN`)))
+    await pipeline(Readable.from(rows.chunks), c.query(copyFrom(`COPY import_file_rows (${FILE_ROW_COLUMNS.join(', ')}) FROM STDIN`)))
   } catch (e) {
-    if (!(e instanceof FileRejected) && !fileReject) throw e
-    const fr = fileReject as { position: string; reason: string } | null
-    return { ...out, status: 'rejected', records: 0, rejects: [{ file: file.name, position: fr?.position ?? 'file', key: null, reason: fr?.reason ?? (e as Error).message }] }
+    if (!(e instanceof FileRejected) && !rows.fileReject) throw e
+    return rejected((e as Error).message)
   }
   if (out.records === 0) {
     if (out.rejects.length === 0) out.status = 'skipped'
+    opts.whileWriting?.()
     return out
   }
   const endpoint = out.endpoint!
-  await c.query('INSERT INTO console.import_keys (run_id, endpoint, load_order, ord, key_text, key, checksum) SELECT $1, $2, $3, ord, key_text, key, checksum FROM import_file_rows', [
-    run.id, endpoint, loadOrder
-  ])
-  const written = await writeNewest(c, run, endpoint, loadOrder)
+  const write = writeNewest(c, run, endpoint, loadOrder)
+  opts.whileWriting?.() // one statement in flight: PostgreSQL works on it meanwhile
+  const written = await write
   out.inserted = written.inserted
   out.updated = written.updated
   out.unchanged = newest.size - written.inserted - written.updated
@@ -146,7 +191,10 @@ export async function loadFile(c: pg.PoolClient, run: LoadRun, file: InputFile, 
   return out
 }
 
-/** The last copy of each key in the file, into the endpoint table (sensitive fields encrypted on the way). */
+/**
+ * In one statement: the file's keys into console.import_keys, and the last copy of each key in the
+ * file into the endpoint table (sensitive fields encrypted on the way).
+ */
 async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, loadOrder: number): Promise<{ inserted: number; updated: number }> {
   const def = ENDPOINT_DEFS[endpoint]
   const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns
@@ -162,7 +210,9 @@ async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, l
   // rows whose content differs.
   const fresh = run.fresh.has(endpoint)
   const r = await c.query<{ inserted: string; written: string }>(
-    `WITH written AS (
+    `WITH keys AS (
+       INSERT INTO console.import_keys (run_id, endpoint, load_order, ord, key_text, key, checksum) SELECT $3, $4, $5, ord, key_text, key, checksum FROM import_file_rows),
+     written AS (
        INSERT INTO openfda.${def.table} AS t (${target.join(', ')})
        SELECT DISTINCT ON (key_text) ${select.join(', ')} FROM import_file_rows f
        ${fresh ? '' : `WHERE NOT EXISTS (SELECT 1 FROM console.import_keys k WHERE k.run_id = $3 AND k.endpoint = $4 AND k.key_text = f.key_text AND k.load_order < $5)`}
@@ -170,7 +220,7 @@ async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, l
        ON CONFLICT (${def.keyColumns.join(', ')}) ${fresh ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum`}
        RETURNING (xmax = 0) AS inserted)
      SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM written`,
-    fresh ? [`import:${run.id}`, run.checksumKey] : [`import:${run.id}`, run.checksumKey, run.id, endpoint, loadOrder]
+    [`import:${run.id}`, run.checksumKey, run.id, endpoint, loadOrder]
   )
   const inserted = Number(r.rows[0].inserted)
   return { inserted, updated: Number(r.rows[0].written) - inserted }

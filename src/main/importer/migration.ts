@@ -12,7 +12,7 @@ import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
 import { rejectsCsv } from './reject-report'
 import { scanSource, type InputFile } from './sources'
-import { loadFile, type LoadedFile, type Reject } from './load-file'
+import { loadFile, prepareFile, type FileRows, type LoadedFile, type Reject } from './load-file'
 import { verifyRun, type EndpointVerification } from './verify'
 
 export interface MigrationOptions {
@@ -93,11 +93,12 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     ])
     // The load order: newest cached first (ties: the later file), fixed here so a resumed run keeps it.
     const order = files.map((f, i) => ({ i, at: cachedAtForOrder(f) })).sort((a, b) => b.at - a.at || b.i - a.i)
-    const loadOrder = new Map(order.map((o, n) => [o.i, n]))
-    for (const [i, f] of files.entries())
+    for (const [n, { i, at }] of order.entries()) {
+      const f = files[i]
       await c.query('INSERT INTO console.import_files (run_id, file_no, path, size, kind, endpoint, status, cached_at, load_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-        runId, i, f.path, f.size, f.kind, f.endpoint, 'pending', order.find((o) => o.i === i)!.at, loadOrder.get(i)
+        runId, i, f.path, f.size, f.kind, f.endpoint, 'pending', at, n
       ])
+    }
     await s.audit.record(actor, { action: 'migration.start', targetType: 'migration', targetKey: runId, after: { source, files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) } }, c)
     return false
   }, db)
@@ -116,25 +117,36 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   let recordsDone = 0
   const fresh = (await db.query<{ fresh_endpoints: Endpoint[] }>('SELECT fresh_endpoints FROM console.import_runs WHERE id = $1', [runId])).rows[0].fresh_endpoints
   const run = { id: runId, checksumKey: s.db.checksumKey(), endpointHint: o.endpoint, fresh: new Set(fresh) }
+  const pending = inputs.map((_, i) => i).filter((i) => fileRows[i].status === 'pending')
   for (const [i, f] of inputs.entries()) {
+    if (fileRows[i].status === 'pending') continue
+    bytesDone += f.size
+    recordsDone += fileRows[i].records
+  }
+  // The next file is read while PostgreSQL writes this one: Node and PostgreSQL each keep a core busy.
+  const ahead = new Map<number, Promise<FileRows | null>>()
+  const readAhead = (i: number | undefined) => {
+    if (i === undefined) return
+    const p = prepareFile(run, inputs[i], () => {})
+    p.catch(() => {}) // awaited when its turn comes; never an unhandled rejection meanwhile
+    ahead.set(i, p)
+  }
+  for (const [n, i] of pending.entries()) {
     if (ctx.signal.aborted) throw new Error('cancelled')
+    const f = inputs[i]
     const row = fileRows[i]
-    if (row.status !== 'pending') {
-      bytesDone += f.size
-      recordsDone += row.records
-      continue
-    }
-    const base = bytesDone
-    const recordsBefore = recordsDone
-    await s.db.tx(actor, async (c) => {
+    const prepared = (await ahead.get(i)) ?? null
+    ahead.delete(i)
+    let live = 0 // records and bytes of a streamed file, for progress while it loads
+    let liveBytes = 0
+    const nth = inputs.length - pending.length + n
+    const r = await s.db.tx(actor, async (c) => {
       await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
-      let fileBytes = 0
       const r = await loadFile(c, run, f, row.load_order, (bytes) => {
-        recordsDone++
-        fileBytes = Math.min(f.size, fileBytes + bytes)
-        if (recordsDone % 2000 === 0)
-          ctx.report({ phase: 'load', done: base + fileBytes, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
-      })
+        liveBytes += bytes
+        if (++live % 2000 === 0)
+          ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
+      }, { prepared, whileWriting: () => readAhead(pending[n + 1]) })
       if (r.status === 'rejected') throw new RejectedFile(r.rejects)
       await recordFile(c, runId, row.file_no, r)
       if (r.status === 'loaded')
@@ -142,14 +154,17 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
           action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
           after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
         }, c)
+      return r
     }, db).catch(async (e) => {
       if (!(e instanceof RejectedFile)) throw e
       // The file's rows were rolled back; record the rejection on its own.
       await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
-      recordsDone = recordsBefore
+      return null
     })
+    if (!ahead.has(pending[n + 1] ?? -1)) readAhead(pending[n + 1]) // a rejected or empty file did not start it
     bytesDone += f.size
-    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
+    recordsDone += r?.records ?? 0
+    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
   }
 
   // Counts per endpoint over the whole run (a resumed run adds up what its first attempt committed).
