@@ -48,15 +48,24 @@ const FILE_ROW_TABLE = `CREATE TEMP TABLE import_file_rows (
 ) ON COMMIT DROP`
 
 // JSON.stringify writes NUL and lone surrogates as escapes; PostgreSQL's jsonb refuses both.
-const UNSTORABLE = /(?<!\\)\\u(0000|d[89a-f][0-9a-f]{2})/i
+const UNSTORABLE = /(?<!\\)\\u(0000|d[89a-f][0-9a-f]{2})/gi
+const HIGH = /^d[89ab]/i
+const LOW_ESCAPE = /^\\ud[c-f][0-9a-f]{2}$/i
+const HIGH_ESCAPE = /^\\ud[89ab][0-9a-f]{2}$/i
 
-/** Why a record cannot be stored as it is, or null. Such records are rejected, never altered. */
-export function unstorable(json: string): string | null {
-  const m = UNSTORABLE.exec(json)
-  if (!m) return null
-  return m[1] === '0000'
-    ? 'contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb'
-    : `contains an unpaired UTF-16 surrogate (\\u${m[1]}), which is not valid Unicode`
+/**
+ * Why a record cannot be stored as it is, or null. Such records are rejected, never altered.
+ * `asciiCanonical`: the text is Python's canonical form, where every character beyond ASCII is an
+ * escape, so a surrogate escape is fine when it is half of a pair.
+ */
+export function unstorable(json: string, asciiCanonical = false): string | null {
+  UNSTORABLE.lastIndex = 0
+  for (let m = UNSTORABLE.exec(json); m; m = UNSTORABLE.exec(json)) {
+    if (m[1] === '0000') return 'contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb'
+    const paired = asciiCanonical && (HIGH.test(m[1]) ? LOW_ESCAPE.test(json.slice(m.index + 6, m.index + 12)) : HIGH_ESCAPE.test(json.slice(m.index - 6, m.index)))
+    if (!paired) return `contains an unpaired UTF-16 surrogate (\\u${m[1]}), which is not valid Unicode`
+  }
+  return null
 }
 
 class FileRejected extends Error {}
@@ -105,9 +114,11 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
           throw e
         }
         const { open, sensitive } = splitSensitive(ev.endpoint, ev.record)
-        const openJson = JSON.stringify(open)
+        // With nothing split off, the canonical text made for the checksum is the record's JSON too.
+        const reuse = sensitive === null && ev.canonical !== undefined
+        const openJson = reuse ? ev.canonical! : JSON.stringify(open)
         const sensitiveJson = sensitive ? JSON.stringify(sensitive) : null
-        const why = unstorable(openJson) ?? (sensitiveJson ? unstorable(sensitiveJson) : null)
+        const why = unstorable(openJson, reuse) ?? (sensitiveJson ? unstorable(sensitiveJson) : null)
         if (why) {
           reject(`record ${ev.ord}`, why, row.keyText)
           continue
@@ -181,7 +192,7 @@ export async function loadFile(
     return out
   }
   const endpoint = out.endpoint!
-  const write = writeNewest(c, run, endpoint, loadOrder)
+  const write = writeNewest(c, run, endpoint, loadOrder, newest.size < out.records)
   opts.whileWriting?.() // one statement in flight: PostgreSQL works on it meanwhile
   const written = await write
   out.inserted = written.inserted
@@ -195,7 +206,7 @@ export async function loadFile(
  * In one statement: the file's keys into console.import_keys, and the last copy of each key in the
  * file into the endpoint table (sensitive fields encrypted on the way).
  */
-async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, loadOrder: number): Promise<{ inserted: number; updated: number }> {
+async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, loadOrder: number, duplicates: boolean): Promise<{ inserted: number; updated: number }> {
   const def = ENDPOINT_DEFS[endpoint]
   const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns
   const extracted = EXTRACTED_COLUMNS.filter((x) => !keyCols.includes(x))
@@ -214,9 +225,9 @@ async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, l
        INSERT INTO console.import_keys (run_id, endpoint, load_order, ord, key_text, key, checksum) SELECT $3, $4, $5, ord, key_text, key, checksum FROM import_file_rows),
      written AS (
        INSERT INTO openfda.${def.table} AS t (${target.join(', ')})
-       SELECT DISTINCT ON (key_text) ${select.join(', ')} FROM import_file_rows f
+       SELECT ${duplicates ? 'DISTINCT ON (key_text)' : ''} ${select.join(', ')} FROM import_file_rows f
        ${fresh ? '' : `WHERE NOT EXISTS (SELECT 1 FROM console.import_keys k WHERE k.run_id = $3 AND k.endpoint = $4 AND k.key_text = f.key_text AND k.load_order < $5)`}
-       ORDER BY key_text, ord DESC
+       ${duplicates ? 'ORDER BY key_text, ord DESC' : '' /* sorting wide rows only when a key repeats in the file */}
        ON CONFLICT (${def.keyColumns.join(', ')}) ${fresh ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum`}
        RETURNING (xmax = 0) AS inserted)
      SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM written`,

@@ -55,19 +55,22 @@ export async function verifyRun(s: Services, runId: string, log: (m: string) => 
       await c.query(`CREATE TEMP TABLE v ON COMMIT DROP AS SELECT key_text, key FROM w ${sampled ? `ORDER BY random() LIMIT ${FULL_RECOMPUTE_LIMIT}` : ''}`)
       await c.query('CREATE INDEX ON v (key_text)')
       const key = s.db.checksumKey()
-      let mismatches = 0
-      let recomputed = 0
-      // In batches, so memory stays flat however large the import.
-      for (let after = ''; ; ) {
-        const rows = await c.query<{ key_text: string; full: Record<string, unknown>; checksum: string }>(
+      // In batches, so memory stays flat however large the import; the next batch is fetched (and
+      // decrypted by PostgreSQL) while this one is re-computed here.
+      const batch = (after: string) =>
+        c.query<{ key_text: string; full: Record<string, unknown>; checksum: string }>(
           `SELECT v.key_text, t.record || coalesce(pgp_sym_decrypt(t.sensitive, $1)::jsonb, '{}') AS full, t.checksum
              FROM v JOIN ${table} t ON ${join.replace(/w\./g, 'v.')} WHERE v.key_text > $2 ORDER BY v.key_text LIMIT 2000`,
           [key, after]
         )
-        if (!rows.rows.length) break
-        for (const r of rows.rows) if (contentChecksum(key, r.full) !== r.checksum) mismatches++
-        recomputed += rows.rows.length
-        after = rows.rows[rows.rows.length - 1].key_text
+      let mismatches = 0
+      let recomputed = 0
+      for (let next = batch(''); ; ) {
+        const rows = (await next).rows
+        if (!rows.length) break
+        next = batch(rows[rows.length - 1].key_text)
+        for (const r of rows) if (contentChecksum(key, r.full) !== r.checksum) mismatches++
+        recomputed += rows.length
       }
       return { endpoint, expected, superseded: Number(counts.rows[0].copies) - expected, present, checksumMismatches: mismatches, recomputed, sampled, missingKeys: missing, ok: present === expected && mismatches === 0 }
     }, s.db.bulk())
