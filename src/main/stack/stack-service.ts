@@ -180,6 +180,21 @@ export class StackService {
     await withClient(this.target('pgbouncer', 'pgbouncer'), (c) => c.query('RELOAD'))
   }
 
+  /** The live color: the one PgBouncer's mirror database points at (null when PgBouncer is not reachable). */
+  async liveColor(): Promise<Color | null> {
+    const mirror = await withClient(this.target('pgbouncer', 'pgbouncer'), async (c) => parseDatabases(await show(c, 'DATABASES')).find((d) => d.name === MIRROR_DB)).catch(() => null)
+    const p = this.settings.ports
+    return mirror?.port === p.blue ? 'blue' : mirror?.port === p.green ? 'green' : null
+  }
+
+  /** The standby color: the other one, when its container runs. */
+  async standbyColor(): Promise<Color | null> {
+    const live = await this.liveColor()
+    if (!live) return null
+    const standby: Color = live === 'blue' ? 'green' : 'blue'
+    return (await this.runningColors()).includes(standby) ? standby : null
+  }
+
   /** Colors whose container is running (for preparing them at start-up). */
   async runningColors(): Promise<Color[]> {
     const infos = await this.listContainers()

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import type { SwitchRecord } from '../../shared/contracts/deploy'
+import type { Color } from '../../shared/schemas'
+import { withClient, type Target } from '../db/connection'
+import type { DeployStateFile } from './deploy-state'
+import { destroy, type BouncerControl } from './pgbouncer-control'
+import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
+
+export interface SwitchDeps {
+  bouncer: BouncerControl
+  state: DeployStateFile
+  /** Direct superuser target of a color. */
+  colorTarget: (color: Color) => Target
+  /** The application role through PgBouncer, for the smoke query. */
+  appTarget: () => Target
+  report: (step: string, message: string) => void
+}
+
+export interface SwitchPlan {
+  kind: SwitchRecord['kind']
+  from: Color
+  to: Color
+  fromPort: number
+  toPort: number
+  /** Longest the pool may stay paused; the watchdog's lease expires then. */
+  deadlineMs: number
+  by: string
+  signatureSeq: number | null
+  overrideReason: string | null
+}
+
+class DeadlineExceeded extends Error {}
+
+/** Test-only fault injection: stop (hang) right after the named step, to prove crash recovery. */
+const hangAfter = (): string | null => process.env.FDA_DEPLOY_HANG_AFTER ?? null
+
+/**
+ * One switch of PgBouncer's mirror database from one color to the other, as a persisted state
+ * machine (every step is written to the state file before the next one starts):
+ *
+ *   lease → PAUSE (deadline) → prove drained → standby caught up → reverse slot → sequences →
+ *   rewrite config → RELOAD → SHOW DATABASES shows the new port → RESUME → smoke query → replication reversed
+ *
+ * Any failure before RESUME restores the old config, RESUMEs and reports ("undone"). The pause lease
+ * in PgBouncer's container resumes the pool if this process dies; `recoverSwitch` settles the rest.
+ */
+export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<SwitchRecord> {
+  const rec: SwitchRecord = {
+    id: `${plan.kind}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`,
+    kind: plan.kind, from: plan.from, to: plan.to, fromPort: plan.fromPort, toPort: plan.toPort,
+    step: 'planned', state: 'running', startedAt: new Date().toISOString(), endedAt: null, pauseMs: null, steps: [],
+    by: plan.by, signatureSeq: plan.signatureSeq, overrideReason: plan.overrideReason, message: null
+  }
+  deps.state.saveSwitch(rec)
+  const step = async <T>(name: string, message: string, fn: () => Promise<T>): Promise<T> => {
+    deps.report(name, message)
+    const t = performance.now()
+    const v = await fn()
+    rec.steps.push({ step: name, ms: round(performance.now() - t), at: new Date().toISOString() })
+    rec.step = name
+    deps.state.saveSwitch(rec)
+    if (hangAfter() === name) await new Promise(() => {}) // never resolves: the test kills this process
+    return v
+  }
+
+  const control = await deps.bouncer.connect()
+  const pauser = await deps.bouncer.connect()
+  const fromC = await connectTo(deps.colorTarget(plan.from))
+  const toC = await connectTo(deps.colorTarget(plan.to))
+  const reverse = subscriptionName(plan.to, plan.from)
+  let paused = false
+  let retargeted = false
+  let slotCreated = false
+  let pauseStart = 0
+  const remaining = (): number => plan.deadlineMs - (performance.now() - pauseStart)
+  const inTime = (): void => {
+    if (remaining() < 150) throw new DeadlineExceeded(`the switch would overrun its ${plan.deadlineMs} ms pause deadline`)
+  }
+  try {
+    await step('check', `PgBouncer must point at ${plan.from.toUpperCase()} (${plan.fromPort}) and not be paused`, async () => {
+      const m = await deps.bouncer.mirror(control)
+      if (!m) throw new Error('PgBouncer has no mirror database')
+      if (m.port !== plan.fromPort) throw new Error(`PgBouncer points at port ${m.port}, not ${plan.from.toUpperCase()} (${plan.fromPort})`)
+      if (m.paused) throw new Error('the mirror database is already paused (another switch, or a hand-made PAUSE)')
+      await dropSlotIfExists(toC, reverse)
+    })
+    await step('lease', 'the pause guard in PgBouncer\'s container will resume the pool if this switch stalls', () =>
+      deps.bouncer.setLease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
+    )
+    // ---- paused from here until RESUME ----
+    pauseStart = performance.now()
+    const tag = await step('pause', 'PAUSE mirror: waiting for running transactions to finish', () =>
+      deps.bouncer.pause(pauser, Math.floor(plan.deadlineMs * 0.6))
+    )
+    paused = true
+    if (tag !== 'PAUSE') throw new Error(`PAUSE answered with tag ${tag}, not PAUSE: the pool is not proven drained`)
+    await step('drained', 'proving the pool drained: SHOW DATABASES paused, SHOW SERVERS empty', async () => {
+      for (;;) {
+        const m = await deps.bouncer.mirror(control)
+        const servers = await deps.bouncer.mirrorServers(control)
+        if (m?.paused && servers === 0) return
+        inTime()
+        if (!m?.paused) throw new Error('SHOW DATABASES does not show the mirror database paused')
+        await sleep(5)
+      }
+    })
+    await step('caught-up', `${plan.to.toUpperCase()} has applied every operator change of ${plan.from.toUpperCase()}`, async () => {
+      await markAndWait(fromC, toC, rec.id, Math.max(50, remaining() - 300))
+    })
+    await step('reverse-slot', `a replication slot on ${plan.to.toUpperCase()} keeps what is written there for ${plan.from.toUpperCase()}`, async () => {
+      inTime()
+      await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse])
+      slotCreated = true
+    })
+    await step('sequences', 'sequences move forward on the new live color', async () => {
+      inTime()
+      await syncSequences(fromC, toC)
+    })
+    await step('retarget', `rewriting PgBouncer's config atomically: port ${plan.toPort}`, async () => {
+      inTime()
+      retargeted = true
+      await deps.bouncer.retarget(plan.toPort)
+    })
+    await step('reload', 'RELOAD, then SHOW DATABASES must show the new port', async () => {
+      inTime()
+      await control.query('RELOAD')
+      const m = await deps.bouncer.mirror(control)
+      if (m?.port !== plan.toPort || (m.host !== null && m.host !== '127.0.0.1'))
+        throw new Error(`after RELOAD PgBouncer still shows ${m?.host}:${m?.port}, not 127.0.0.1:${plan.toPort}`)
+    })
+    await step('resume', 'RESUME mirror', async () => {
+      inTime()
+      const r = await control.query('RESUME mirror')
+      rec.pauseMs = round(performance.now() - pauseStart)
+      paused = false
+      if (r.command !== 'RESUME') throw new Error(`RESUME answered with tag ${r.command}`)
+    })
+    // ---- live on the new color ----
+  } catch (e) {
+    await undo(deps, rec, { control, pauser, toC, paused, retargeted, slotCreated, reverse, pauseStart })
+    rec.state = 'undone'
+    rec.message = `${(e as Error).message}; the switch was undone and ${plan.from.toUpperCase()} stays live`
+    rec.endedAt = new Date().toISOString()
+    deps.state.saveSwitch(rec)
+    await Promise.all([fromC.end(), toC.end(), control.end(), pauser.end()].map((p) => p.catch(() => {})))
+    return rec
+  }
+  destroy(pauser)
+  const problems: string[] = []
+  await step('clear-lease', 'the pause lease is released', () => deps.bouncer.clearLease(rec.id)).catch((e: Error) => problems.push(`lease: ${e.message}`))
+  await step('smoke', `a query through PgBouncer must be answered by ${plan.to.toUpperCase()}`, () => smoke(deps.appTarget(), plan.toPort)).catch((e: Error) =>
+    problems.push(`smoke query: ${e.message}`)
+  )
+  await step('replication', `operator writes on ${plan.to.toUpperCase()} now flow back to ${plan.from.toUpperCase()}`, () =>
+    reverseReplication(deps, plan, fromC, toC)
+  ).catch((e: Error) => problems.push(`replication back to ${plan.from.toUpperCase()}: ${e.message}`))
+  await Promise.all([fromC.end(), toC.end(), control.end()].map((p) => p.catch(() => {})))
+  rec.state = 'done'
+  rec.step = 'done'
+  rec.message = problems.length ? problems.join('; ') : null
+  rec.endedAt = new Date().toISOString()
+  deps.state.saveSwitch(rec)
+  return rec
+}
+
+async function undo(
+  deps: SwitchDeps,
+  rec: SwitchRecord,
+  s: { control: pg.Client; pauser: pg.Client; toC: pg.Client; paused: boolean; retargeted: boolean; slotCreated: boolean; reverse: string; pauseStart: number }
+): Promise<void> {
+  destroy(s.pauser) // never RESUME while a PAUSE may still be pending on another connection
+  let control = s.control
+  const fresh = async (): Promise<pg.Client> => (control = await deps.bouncer.connect())
+  const t = performance.now()
+  if (s.retargeted) {
+    await deps.bouncer.retarget(rec.fromPort).catch(() => {})
+    await control.query('RELOAD').catch(async () => (await fresh()).query('RELOAD'))
+  }
+  if (s.pauseStart) {
+    const m = await deps.bouncer.mirror(control).catch(async () => deps.bouncer.mirror(await fresh()))
+    if (m?.paused) await control.query('RESUME mirror')
+    rec.pauseMs = round(performance.now() - s.pauseStart)
+  }
+  rec.steps.push({ step: 'undo', ms: round(performance.now() - t), at: new Date().toISOString() })
+  await deps.bouncer.clearLease(rec.id).catch(() => {})
+  if (s.slotCreated) await dropSlotIfExists(s.toC, s.reverse).catch(() => {})
+}
+
+/** After RESUME: the new standby (old live) subscribes to the new live color through the slot made during the pause. */
+export async function reverseReplication(deps: SwitchDeps, plan: { from: Color; to: Color; toPort: number }, fromC: pg.ClientBase, toC: pg.ClientBase): Promise<void> {
+  await dropSubscription(toC, subscriptionName(plan.from, plan.to))
+  await dropSlotIfExists(fromC, subscriptionName(plan.from, plan.to))
+  const t = deps.colorTarget(plan.to)
+  const exists = await fromC.query('SELECT 1 FROM pg_subscription WHERE subname = $1', [subscriptionName(plan.to, plan.from)])
+  if (!exists.rowCount)
+    await createSubscription(fromC, subscriptionName(plan.to, plan.from), connInfo(plan.toPort, t.user, t.password), { copyData: false, existingSlot: true })
+  await gapAuditSequence(toC, fromC)
+}
+
+export async function smoke(app: Target, expectPort: number): Promise<void> {
+  await withClient(app, async (c) => {
+    const r = await c.query<{ port: number }>('SELECT inet_server_port() AS port')
+    if (Number(r.rows[0].port) !== expectPort) throw new Error(`answered by port ${r.rows[0].port}, expected ${expectPort}`)
+  })
+}
+
+async function connectTo(t: Target): Promise<pg.Client> {
+  const c = new pg.Client({ host: '127.0.0.1', port: t.port, user: t.user, password: t.password, database: t.database, connectionTimeoutMillis: 3000, application_name: 'fda-offline-deploy' })
+  c.on('error', () => {})
+  await c.connect()
+  return c
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
