@@ -1,4 +1,6 @@
 import type Docker from 'dockerode'
+import { PassThrough } from 'node:stream'
+import { createInterface } from 'node:readline'
 import pg from 'pg'
 import { execInContainer } from '../stack/container-exec'
 import { parseDatabases, parseVersion, show, type DatabaseEntry } from '../stack/pgbouncer-admin'
@@ -80,6 +82,11 @@ export class BouncerControl {
     return (await execInContainer(this.container(), ['fda-pgbouncer-lease', 'report'])).split('\n').filter(Boolean)
   }
 
+  /** A control session in PgBouncer's container for the steps inside a pause (see fda-pgbouncer-control). */
+  async session(): Promise<ControlSession> {
+    return ControlSession.open(this.container())
+  }
+
   /** Atomic rewrite of the [databases] line (temp file + rename inside the container). */
   async retarget(port: number): Promise<void> {
     await execInContainer(this.container(), ['fda-pgbouncer-retarget', String(port)])
@@ -90,4 +97,73 @@ export function destroy(c: pg.Client): void {
   const stream = (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream
   stream?.destroy()
   void c.end().catch(() => {})
+}
+
+/**
+ * `docker exec -i fda-pgbouncer-control`, kept open for one switch: each command is a line on its
+ * stdin and one answer line on its stdout, a round trip of a few milliseconds instead of a new exec.
+ */
+export class ControlSession {
+  private readonly answers: string[] = []
+  private waiter: ((line: string) => void) | null = null
+  private closed = false
+
+  private constructor(private readonly stream: NodeJS.ReadWriteStream & { destroy(): void }) {}
+
+  static async open(container: Docker.Container): Promise<ControlSession> {
+    const exec = await container.exec({ Cmd: ['fda-pgbouncer-control'], AttachStdin: true, AttachStdout: true, AttachStderr: true })
+    const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as NodeJS.ReadWriteStream & { destroy(): void }
+    const out = new PassThrough()
+    container.modem.demuxStream(stream, out, new PassThrough())
+    const session = new ControlSession(stream)
+    createInterface({ input: out }).on('line', (line) => session.answer(line))
+    stream.on('end', () => session.answer('err the control session ended'))
+    stream.on('error', () => session.answer('err the control session failed'))
+    return session
+  }
+
+  private answer(line: string): void {
+    if (this.waiter) {
+      const w = this.waiter
+      this.waiter = null
+      w(line)
+    } else this.answers.push(line)
+  }
+
+  async send(command: string, timeoutMs = 3000): Promise<string> {
+    if (this.closed) throw new Error('the control session is closed')
+    const line = new Promise<string>((resolve, reject) => {
+      const queued = this.answers.shift()
+      if (queued !== undefined) return resolve(queued)
+      const timer = setTimeout(() => {
+        this.waiter = null
+        reject(new Error(`PgBouncer's container did not answer "${command}" within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.waiter = (l) => {
+        clearTimeout(timer)
+        resolve(l)
+      }
+    })
+    this.stream.write(command + '\n')
+    const answer = await line
+    if (!answer.startsWith('ok')) throw new Error(`PgBouncer's container: ${answer}`)
+    return answer
+  }
+
+  lease(deadlineEpochMs: number, restorePort: number, id: string): Promise<string> {
+    return this.send(`lease ${Math.round(deadlineEpochMs)} ${restorePort} ${id}`)
+  }
+  retarget(port: number): Promise<string> {
+    return this.send(`retarget ${port}`)
+  }
+  clear(id: string): Promise<string> {
+    return this.send(`clear ${id}`)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.stream.end()
+    setTimeout(() => this.stream.destroy(), 1000).unref()
+  }
 }

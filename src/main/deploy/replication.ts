@@ -84,13 +84,14 @@ export async function syncSequences(from: pg.ClientBase, to: pg.ClientBase): Pro
   const r = await from.query<{ schemaname: string; sequencename: string; last_value: string | null }>(
     `SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'console' AND last_value IS NOT NULL`
   )
-  for (const s of r.rows) {
-    const name = `${to.escapeIdentifier(s.schemaname)}.${to.escapeIdentifier(s.sequencename)}`
-    await to.query(
-      `SELECT setval($1::regclass, greatest($2::bigint, coalesce((SELECT last_value FROM pg_sequences WHERE schemaname = $3 AND sequencename = $4), 1)))`,
-      [name, s.last_value, s.schemaname, s.sequencename]
-    )
-  }
+  if (!r.rows.length) return 0
+  // One round trip: every sequence at once.
+  await to.query(
+    `SELECT setval(format('%I.%I', s.schemaname, s.sequencename)::regclass, greatest(v.last_value, coalesce(s.last_value, 1)))
+       FROM unnest($1::text[], $2::bigint[]) AS v(sequencename, last_value)
+       JOIN pg_sequences s ON s.schemaname = 'console' AND s.sequencename = v.sequencename`,
+    [r.rows.map((x) => x.sequencename), r.rows.map((x) => x.last_value)]
+  )
   return r.rows.length
 }
 

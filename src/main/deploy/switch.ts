@@ -4,7 +4,7 @@ import type { SwitchRecord } from '../../shared/contracts/deploy'
 import type { Color } from '../../shared/schemas'
 import { withClient, type Target } from '../db/connection'
 import type { DeployStateFile } from './deploy-state'
-import { destroy, type BouncerControl } from './pgbouncer-control'
+import { destroy, type BouncerControl, type ControlSession } from './pgbouncer-control'
 import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
 
 export interface SwitchDeps {
@@ -66,6 +66,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
 
   const control = await deps.bouncer.connect()
   const pauser = await deps.bouncer.connect()
+  const session = await deps.bouncer.session()
   const fromC = await connectTo(deps.colorTarget(plan.from))
   const toC = await connectTo(deps.colorTarget(plan.to))
   const reverse = subscriptionName(plan.to, plan.from)
@@ -86,7 +87,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
       await dropSlotIfExists(toC, reverse)
     })
     await step('lease', 'the pause guard in PgBouncer\'s container will resume the pool if this switch stalls', () =>
-      deps.bouncer.setLease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
+      session.lease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
     )
     // ---- paused from here until RESUME ----
     pauseStart = performance.now()
@@ -120,7 +121,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     await step('retarget', `rewriting PgBouncer's config atomically: port ${plan.toPort}`, async () => {
       inTime()
       retargeted = true
-      await deps.bouncer.retarget(plan.toPort)
+      await session.retarget(plan.toPort)
     })
     await step('reload', 'RELOAD, then SHOW DATABASES must show the new port', async () => {
       inTime()
@@ -138,7 +139,8 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     })
     // ---- live on the new color ----
   } catch (e) {
-    await undo(deps, rec, { control, pauser, toC, paused, retargeted, slotCreated, reverse, pauseStart })
+    await undo(deps, rec, { control, pauser, session, toC, paused, retargeted, slotCreated, reverse, pauseStart })
+    session.close()
     rec.state = 'undone'
     rec.message = `${(e as Error).message}; the switch was undone and ${plan.from.toUpperCase()} stays live`
     rec.endedAt = new Date().toISOString()
@@ -148,7 +150,8 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
   }
   destroy(pauser)
   const problems: string[] = []
-  await step('clear-lease', 'the pause lease is released', () => deps.bouncer.clearLease(rec.id)).catch((e: Error) => problems.push(`lease: ${e.message}`))
+  await step('clear-lease', 'the pause lease is released', () => session.clear(rec.id)).catch((e: Error) => problems.push(`lease: ${e.message}`))
+  session.close()
   await step('smoke', `a query through PgBouncer must be answered by ${plan.to.toUpperCase()}`, () => smoke(deps.appTarget(), plan.toPort)).catch((e: Error) =>
     problems.push(`smoke query: ${e.message}`)
   )
@@ -167,14 +170,14 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
 async function undo(
   deps: SwitchDeps,
   rec: SwitchRecord,
-  s: { control: pg.Client; pauser: pg.Client; toC: pg.Client; paused: boolean; retargeted: boolean; slotCreated: boolean; reverse: string; pauseStart: number }
+  s: { control: pg.Client; pauser: pg.Client; session: ControlSession; toC: pg.Client; paused: boolean; retargeted: boolean; slotCreated: boolean; reverse: string; pauseStart: number }
 ): Promise<void> {
   destroy(s.pauser) // never RESUME while a PAUSE may still be pending on another connection
   let control = s.control
   const fresh = async (): Promise<pg.Client> => (control = await deps.bouncer.connect())
   const t = performance.now()
   if (s.retargeted) {
-    await deps.bouncer.retarget(rec.fromPort).catch(() => {})
+    await s.session.retarget(rec.fromPort).catch(() => deps.bouncer.retarget(rec.fromPort)).catch(() => {})
     await control.query('RELOAD').catch(async () => (await fresh()).query('RELOAD'))
   }
   if (s.pauseStart) {
@@ -183,7 +186,7 @@ async function undo(
     rec.pauseMs = round(performance.now() - s.pauseStart)
   }
   rec.steps.push({ step: 'undo', ms: round(performance.now() - t), at: new Date().toISOString() })
-  await deps.bouncer.clearLease(rec.id).catch(() => {})
+  await s.session.clear(rec.id).catch(() => deps.bouncer.clearLease(rec.id)).catch(() => {})
   if (s.slotCreated) await dropSlotIfExists(s.toC, s.reverse).catch(() => {})
 }
 
