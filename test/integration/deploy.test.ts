@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Color } from '../../src/shared/schemas'
@@ -119,6 +122,53 @@ describe('blue-green deployment', () => {
     const r = await job(s.client.deploy.rollback(sign))
     expect(r.state, r.error ?? '').toBe('succeeded')
   }, 180_000)
+
+  it('SIGKILL of the console right after PAUSE: the watchdog resumes within the deadline, the next start settles the switch', async () => {
+    const cli = spawn(process.execPath, [join(process.cwd(), 'bin', 'fda-offline.mjs'), '--home', s.home, '--user', 'alice', '--password-stdin', 'deploy', 'promote'], {
+      env: { ...process.env, FDA_DEPLOY_HANG_AFTER: 'pause' }, stdio: ['pipe', 'ignore', 'pipe']
+    })
+    cli.stdin.end(PASSWORD + '\n')
+    let stderr = ''
+    cli.stderr.on('data', (d) => (stderr += String(d)))
+    const stateFile = join(s.home, 'deploy', 'state.json')
+    const until = Date.now() + 60_000
+    let pausedAt = 0
+    while (!pausedAt) {
+      if (Date.now() > until || cli.exitCode !== null) throw new Error(`the CLI never reached PAUSE: ${stderr}`)
+      const st = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { switches: [] }
+      const running = st.switches.find((x: { state: string; step: string }) => x.state === 'running' && x.step === 'pause')
+      if (running) pausedAt = Date.now()
+      else await new Promise((r) => setTimeout(r, 20))
+    }
+    cli.kill('SIGKILL')
+    const admin = new pg.Client({ host: '127.0.0.1', ...s.services.stack.target('pgbouncer', 'pgbouncer') })
+    await admin.connect()
+    let resumedAfter = -1
+    try {
+      expect((await admin.query('SHOW DATABASES')).rows.find((r) => r.name === 'mirror').paused).toBe(1)
+      while (Date.now() - pausedAt < 15_000) {
+        const m = (await admin.query('SHOW DATABASES')).rows.find((r) => r.name === 'mirror')
+        if (Number(m.paused) === 0) {
+          resumedAfter = Date.now() - pausedAt
+          expect(Number(m.port)).toBe(s.ports.blue)
+          break
+        }
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    } finally {
+      await admin.end()
+    }
+    console.log(`killed after PAUSE; the watchdog resumed the pool ${resumedAfter} ms later`)
+    expect(resumedAfter).toBeGreaterThan(0)
+    expect(resumedAfter).toBeLessThanOrEqual(5_000 + 1_000) // deploy.pauseDeadlineSeconds (5) plus the watchdog's poll
+    // the next start of a console finds the half-done switch and settles it
+    const st = await s.client.deploy.status({ content: false })
+    expect(st.recovered).toMatch(/half-done switch found at step "pause".*watchdog: .*lease expired: restored port.*resumed.*undone: BLUE is live/)
+    expect(st.history[0]).toMatchObject({ state: 'recovered-undone', kind: 'promote' })
+    expect(st.live).toBe('blue')
+    const v = await s.client.deploy.verify()
+    expect(v.guardrails.filter((g) => !g.ok)).toEqual([])
+  }, 120_000)
 
   it('blocks on an old open transaction on the live color, naming it', async () => {
     const t = s.services.stack.target('blue')

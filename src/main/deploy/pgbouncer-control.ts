@@ -156,6 +156,14 @@ export class ControlSession {
   retarget(port: number): Promise<string> {
     return this.send(`retarget ${port}`)
   }
+  /** The rewritten config, prepared before the pause… */
+  stage(port: number): Promise<string> {
+    return this.send(`stage ${port}`)
+  }
+  /** …and put in place inside it with a single rename. */
+  commit(port: number): Promise<string> {
+    return this.send(`commit ${port}`)
+  }
   clear(id: string): Promise<string> {
     return this.send(`clear ${id}`)
   }

@@ -85,6 +85,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
       if (m.port !== plan.fromPort) throw new Error(`PgBouncer points at port ${m.port}, not ${plan.from.toUpperCase()} (${plan.fromPort})`)
       if (m.paused) throw new Error('the mirror database is already paused (another switch, or a hand-made PAUSE)')
       await dropSlotIfExists(toC, reverse)
+      await session.stage(plan.toPort)
     })
     await step('lease', 'the pause guard in PgBouncer\'s container will resume the pool if this switch stalls', () =>
       session.lease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
@@ -121,7 +122,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     await step('retarget', `rewriting PgBouncer's config atomically: port ${plan.toPort}`, async () => {
       inTime()
       retargeted = true
-      await session.retarget(plan.toPort)
+      await session.commit(plan.toPort)
     })
     await step('reload', 'RELOAD, then SHOW DATABASES must show the new port', async () => {
       inTime()
