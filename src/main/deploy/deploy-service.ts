@@ -247,7 +247,7 @@ export class DeployService {
       if (m.port === rec.toPort) {
         if (m.paused) await c.query('RESUME mirror')
         await this.bouncer.clearLease(rec.id).catch(() => {})
-        await this.admin2(rec.from, rec.to, (fc, tc) => reverseReplication(this.switchDeps(null), rec, fc, tc))
+        await this.admin2(rec.from, rec.to, (fc, tc) => reverseReplication(this.switchDeps(null), { ...rec, reversePoint: rec.reversePoint ?? null }, fc, tc))
         outcome = 'recovered-done'
       } else {
         await this.bouncer.retarget(rec.fromPort)

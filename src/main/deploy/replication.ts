@@ -80,17 +80,17 @@ export async function markAndWait(sender: pg.ClientBase, receiver: pg.ClientBase
 }
 
 /** Sequences of the console schema on the new live color move to at least the old live color's values. */
-export async function syncSequences(from: pg.ClientBase, to: pg.ClientBase): Promise<number> {
+export async function syncSequences(from: pg.ClientBase, to: pg.ClientBase, margin = 0): Promise<number> {
   const r = await from.query<{ schemaname: string; sequencename: string; last_value: string | null }>(
     `SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'console' AND last_value IS NOT NULL`
   )
   if (!r.rows.length) return 0
   // One round trip: every sequence at once.
   await to.query(
-    `SELECT setval(format('%I.%I', s.schemaname, s.sequencename)::regclass, greatest(v.last_value, coalesce(s.last_value, 1)))
+    `SELECT setval(format('%I.%I', s.schemaname, s.sequencename)::regclass, greatest(v.last_value + $3::bigint, coalesce(s.last_value, 1)))
        FROM unnest($1::text[], $2::bigint[]) AS v(sequencename, last_value)
        JOIN pg_sequences s ON s.schemaname = 'console' AND s.sequencename = v.sequencename`,
-    [r.rows.map((x) => x.sequencename), r.rows.map((x) => x.last_value)]
+    [r.rows.map((x) => x.sequencename), r.rows.map((x) => x.last_value), margin]
   )
   return r.rows.length
 }

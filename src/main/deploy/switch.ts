@@ -7,6 +7,9 @@ import type { DeployStateFile } from './deploy-state'
 import { destroy, type BouncerControl, type ControlSession } from './pgbouncer-control'
 import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
 
+/** Identity sequences jump this far ahead on the new live color before the pause (gaps are harmless). */
+const SEQUENCE_MARGIN = 1000
+
 export interface SwitchDeps {
   bouncer: BouncerControl
   state: DeployStateFile
@@ -50,7 +53,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     id: `${plan.kind}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`,
     kind: plan.kind, from: plan.from, to: plan.to, fromPort: plan.fromPort, toPort: plan.toPort,
     step: 'planned', state: 'running', startedAt: new Date().toISOString(), endedAt: null, pauseMs: null, steps: [],
-    by: plan.by, signatureSeq: plan.signatureSeq, overrideReason: plan.overrideReason, message: null
+    by: plan.by, signatureSeq: plan.signatureSeq, overrideReason: plan.overrideReason, message: null, reversePoint: null
   }
   deps.state.saveSwitch(rec)
   const step = async <T>(name: string, message: string, fn: () => Promise<T>): Promise<T> => {
@@ -84,9 +87,17 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
       if (!m) throw new Error('PgBouncer has no mirror database')
       if (m.port !== plan.fromPort) throw new Error(`PgBouncer points at port ${m.port}, not ${plan.from.toUpperCase()} (${plan.fromPort})`)
       if (m.paused) throw new Error('the mirror database is already paused (another switch, or a hand-made PAUSE)')
-      await dropSlotIfExists(toC, reverse)
       await session.stage(plan.toPort)
     })
+    // Before the pause: the reverse slot (advanced past the pause point after RESUME, so nothing
+    // replicated into the new live color flows back) and the sequences with a margin (ids may skip,
+    // never collide), so neither costs pause time.
+    await step('reverse-slot', `a replication slot on ${plan.to.toUpperCase()} will keep what is written there for ${plan.from.toUpperCase()}`, async () => {
+      await dropSlotIfExists(toC, reverse)
+      await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse])
+      slotCreated = true
+    })
+    await step('sequences', 'sequences move ahead on the new live color', () => syncSequences(fromC, toC, SEQUENCE_MARGIN))
     await step('lease', 'the pause guard in PgBouncer\'s container will resume the pool if this switch stalls', () =>
       session.lease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
     )
@@ -110,14 +121,9 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     await step('caught-up', `${plan.to.toUpperCase()} has applied every operator change of ${plan.from.toUpperCase()}`, async () => {
       await markAndWait(fromC, toC, rec.id, Math.max(50, remaining() - 300))
     })
-    await step('reverse-slot', `a replication slot on ${plan.to.toUpperCase()} keeps what is written there for ${plan.from.toUpperCase()}`, async () => {
+    await step('reverse-point', `the point on ${plan.to.toUpperCase()} from which its writes flow back`, async () => {
       inTime()
-      await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse])
-      slotCreated = true
-    })
-    await step('sequences', 'sequences move forward on the new live color', async () => {
-      inTime()
-      await syncSequences(fromC, toC)
+      rec.reversePoint = (await toC.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn
     })
     await step('retarget', `rewriting PgBouncer's config atomically: port ${plan.toPort}`, async () => {
       inTime()
@@ -157,7 +163,7 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     problems.push(`smoke query: ${e.message}`)
   )
   await step('replication', `operator writes on ${plan.to.toUpperCase()} now flow back to ${plan.from.toUpperCase()}`, () =>
-    reverseReplication(deps, plan, fromC, toC)
+    reverseReplication(deps, { ...plan, reversePoint: rec.reversePoint }, fromC, toC)
   ).catch((e: Error) => problems.push(`replication back to ${plan.from.toUpperCase()}: ${e.message}`))
   await Promise.all([fromC.end(), toC.end(), control.end()].map((p) => p.catch(() => {})))
   rec.state = 'done'
@@ -192,9 +198,20 @@ async function undo(
 }
 
 /** After RESUME: the new standby (old live) subscribes to the new live color through the slot made during the pause. */
-export async function reverseReplication(deps: SwitchDeps, plan: { from: Color; to: Color; toPort: number }, fromC: pg.ClientBase, toC: pg.ClientBase): Promise<void> {
+export async function reverseReplication(
+  deps: SwitchDeps, plan: { from: Color; to: Color; toPort: number; reversePoint: string | null }, fromC: pg.ClientBase, toC: pg.ClientBase
+): Promise<void> {
   await dropSubscription(toC, subscriptionName(plan.from, plan.to))
   await dropSlotIfExists(fromC, subscriptionName(plan.from, plan.to))
+  await syncSequences(fromC, toC)
+  const slot = subscriptionName(plan.to, plan.from)
+  if (plan.reversePoint) {
+    // What the slot holds before the pause point came from the old live color: skip it.
+    await toC.query(
+      `SELECT pg_replication_slot_advance($1, $2::pg_lsn) FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn < $2::pg_lsn`,
+      [slot, plan.reversePoint]
+    )
+  }
   const t = deps.colorTarget(plan.to)
   const exists = await fromC.query('SELECT 1 FROM pg_subscription WHERE subname = $1', [subscriptionName(plan.to, plan.from)])
   if (!exists.rowCount)

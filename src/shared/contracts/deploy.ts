@@ -56,7 +56,9 @@ export const SwitchRecord = z.object({
   by: z.string(),
   signatureSeq: z.number().int().nullable(),
   overrideReason: z.string().nullable(),
-  message: z.string().nullable()
+  message: z.string().nullable(),
+  /** WAL position on the new live color at the pause: replication back starts there. */
+  reversePoint: z.string().nullable().default(null)
 })
 export type SwitchRecord = z.infer<typeof SwitchRecord>
 
