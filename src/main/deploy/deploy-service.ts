@@ -16,7 +16,7 @@ import { checkGuardrails } from './guardrails'
 import { BouncerControl } from './pgbouncer-control'
 import { prepareStandby } from './prepare'
 import { dropSlotIfExists, dropSubscription, exchangeSegments, markAndWait, subscriptionName, subscriptions } from './replication'
-import { reverseReplication, runSwitch, smoke, type SwitchDeps } from './switch'
+import { reverseReplication, runSwitch, smoke, switchInProgress, type SwitchDeps } from './switch'
 
 export const other = (c: Color): Color => (c === 'blue' ? 'green' : 'blue')
 
@@ -54,6 +54,21 @@ export class DeployService {
     return all.find((s) => s.key === key)?.value ?? fallback
   }
 
+  /** End of the warm window of the previous color (the window setting applies as it is now). */
+  async warmUntil(): Promise<string | null> {
+    const warm = this.state.read().warm
+    if (!warm) return null
+    const hours = await this.setting('deploy.warmWindowHours', 24)
+    return new Date(Date.parse(warm.since) + hours * 3600_000).toISOString()
+  }
+
+  /** One switch (or prepare) at a time, whichever process started it. */
+  refuseWhileSwitching(): void {
+    const running = this.state.unfinished()
+    if (running && switchInProgress(running))
+      throw new StackError('INVALID_REQUEST', `A switch (${running.kind} ${running.from.toUpperCase()} → ${running.to.toUpperCase()}) is in progress.`, 'Wait for it to finish; its progress shows on the Blue-Green screen.')
+  }
+
   /** The live color: whichever PgBouncer's mirror database points at (read, never remembered). */
   async live(): Promise<Color | null> {
     return this.stack.liveColor()
@@ -88,14 +103,16 @@ export class DeployService {
   async precheck(kind: 'promote' | 'rollback', overrideReason: string | null, isAdmin: boolean): Promise<{ from: Color; to: Color; guardrails: Guardrail[] }> {
     const recovered = await this.recover()
     if (recovered) this.lastRecovery = recovered
+    this.refuseWhileSwitching()
     const st = this.state.read()
     const from = await this.live()
     if (!from) throw new StackError('DATABASE_UNAVAILABLE', 'PgBouncer is not reachable, so the live color is unknown.', 'Start the stack (`fda-offline stack up`).')
     const to = other(from)
     if (kind === 'rollback' && st.warm?.color !== to)
       throw new StackError('INVALID_REQUEST', `There is nothing to roll back to: ${to.toUpperCase()} is not the previous live color kept warm.`, 'Roll back only after a promotion, within the warm window.')
-    if (kind === 'rollback' && st.warm && Date.parse(st.warm.until) < Date.now())
-      throw new StackError('INVALID_REQUEST', `The warm window of ${to.toUpperCase()} ended at ${st.warm.until}.`, 'Prepare the standby again and promote it instead.')
+    const until = await this.warmUntil()
+    if (kind === 'rollback' && until && Date.parse(until) < Date.now())
+      throw new StackError('INVALID_REQUEST', `The warm window of ${to.toUpperCase()} ended at ${until}.`, 'Prepare the standby again and promote it instead.')
     const v = await this.verify()
     const failing = v.guardrails.filter((g) => !g.ok)
     if (failing.length && !overrideReason)
@@ -131,9 +148,8 @@ export class DeployService {
   private async afterSwitch(rec: SwitchRecord, actor: Actor): Promise<void> {
     const done = rec.state === 'done' || rec.state === 'recovered-done'
     if (done) {
-      const hours = await this.setting('deploy.warmWindowHours', 24)
       this.state.update((s) => {
-        s.warm = { color: rec.from, until: new Date(Date.now() + hours * 3600_000).toISOString() }
+        s.warm = { color: rec.from, since: rec.endedAt ?? new Date().toISOString() }
         s.prepared = null
       })
     }
@@ -197,8 +213,9 @@ export class DeployService {
     const live = await this.live()
     if (!live) throw new StackError('DATABASE_UNAVAILABLE', 'PgBouncer is not reachable.', 'Start the stack.')
     const standby = other(live)
-    if (st.warm && st.warm.color === standby && Date.parse(st.warm.until) > Date.now())
-      throw new StackError('INVALID_REQUEST', `${standby.toUpperCase()} is kept warm for rollback until ${st.warm.until}.`, 'Retire it after the window, or shorten deploy.warmWindowHours (admin setting).')
+    const until = await this.warmUntil()
+    if (st.warm && st.warm.color === standby && until && Date.parse(until) > Date.now())
+      throw new StackError('INVALID_REQUEST', `${standby.toUpperCase()} is kept warm for rollback until ${until}.`, 'Retire it after the window, or shorten deploy.warmWindowHours (admin setting).')
     ctx.report({ phase: 'replication', message: `stopping replication to ${standby.toUpperCase()}` })
     await this.removeStandby(live, standby)
     this.state.update((s) => {
@@ -236,7 +253,7 @@ export class DeployService {
    */
   async recover(): Promise<string | null> {
     const rec = this.state.unfinished()
-    if (!rec) return null
+    if (!rec || switchInProgress(rec)) return null
     const c = await this.bouncer.connect()
     try {
       const watchdog = (await this.bouncer.leaseReport().catch(() => [])).filter((l) => l.includes(rec.id))
@@ -279,7 +296,7 @@ export class DeployService {
     const colors = await Promise.all((['blue', 'green'] as Color[]).map((color) => this.facts(color, live, withContent)))
     return {
       live, standby: colors.find((c) => c.color === standby && c.role !== 'absent') ? standby : null, colors,
-      warmUntil: st.warm?.until ?? null, preparedAt: st.prepared?.at ?? null,
+      warmUntil: await this.warmUntil(), preparedAt: st.prepared?.at ?? null,
       current: st.switches.find((s) => s.state === 'running') ?? null,
       history: st.switches.slice(0, 50),
       recovered: recovered ?? this.lastRecovery

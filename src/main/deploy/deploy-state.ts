@@ -12,8 +12,8 @@ import { writeFileAtomic } from '../config/atomic-file'
  */
 export interface DeployState {
   prepared: { color: Color; at: string; by: string; method: 'clone' } | null
-  /** After a promotion: the previous color, replicated back to until `until`. */
-  warm: { color: Color; until: string } | null
+  /** After a switch: the previous color, replicated back to; kept warm for deploy.warmWindowHours from `since`. */
+  warm: { color: Color; since: string } | null
   switches: SwitchRecord[]
 }
 

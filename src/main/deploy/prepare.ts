@@ -16,10 +16,13 @@ import { connInfo, createSubscription, gapAuditSequence, subscriptionName, unsyn
  */
 export async function prepareStandby(d: DeployService, actor: Actor, ctx: JobContext): Promise<string> {
   const { stack, docker, audit, db } = d
-  const report = (phase: string, message: string, done?: number, total?: number, unit?: string): void => ctx.report({ phase, message, done, total, unit })
+  // Only the fields given: an undefined field would overwrite the job's last figures.
+  const report = (phase: string, message: string, done?: number, total?: number, unit?: string): void =>
+    ctx.report({ phase, message, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}), ...(unit ? { unit } : {}) })
   const t0 = Date.now()
 
   if (d.state.unfinished()) await d.recover()
+  d.refuseWhileSwitching()
   const live = await d.live()
   if (!live) throw new StackError('DATABASE_UNAVAILABLE', 'PgBouncer is not reachable, so the live color is unknown.', 'Start the stack (`fda-offline stack up`).')
   const standby: Color = other(live)

@@ -53,8 +53,33 @@ export async function runSwitch(deps: SwitchDeps, plan: SwitchPlan): Promise<Swi
     id: `${plan.kind}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`,
     kind: plan.kind, from: plan.from, to: plan.to, fromPort: plan.fromPort, toPort: plan.toPort,
     step: 'planned', state: 'running', startedAt: new Date().toISOString(), endedAt: null, pauseMs: null, steps: [],
-    by: plan.by, signatureSeq: plan.signatureSeq, overrideReason: plan.overrideReason, message: null, reversePoint: null
+    by: plan.by, signatureSeq: plan.signatureSeq, overrideReason: plan.overrideReason, message: null, reversePoint: null, ownerPid: process.pid
   }
+  activeSwitches.add(rec.id)
+  try {
+    return await carryOut(deps, plan, rec)
+  } finally {
+    activeSwitches.delete(rec.id)
+  }
+}
+
+/** Switches this process is carrying out right now (recovery must not touch them). */
+export const activeSwitches = new Set<string>()
+
+/** Whether a switch record belongs to a process that is still running it. */
+export function switchInProgress(rec: SwitchRecord): boolean {
+  if (activeSwitches.has(rec.id)) return true
+  if (!rec.ownerPid || rec.ownerPid === process.pid) return false
+  if (Date.now() - Date.parse(rec.startedAt) > 10 * 60_000) return false // a reused pid, not a switch
+  try {
+    process.kill(rec.ownerPid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): Promise<SwitchRecord> {
   deps.state.saveSwitch(rec)
   const step = async <T>(name: string, message: string, fn: () => Promise<T>): Promise<T> => {
     deps.report(name, message)

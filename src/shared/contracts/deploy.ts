@@ -58,7 +58,9 @@ export const SwitchRecord = z.object({
   overrideReason: z.string().nullable(),
   message: z.string().nullable(),
   /** WAL position on the new live color at the pause: replication back starts there. */
-  reversePoint: z.string().nullable().default(null)
+  reversePoint: z.string().nullable().default(null),
+  /** The process carrying the switch out: recovery leaves a switch alone while it is alive. */
+  ownerPid: z.number().int().nullable().default(null)
 })
 export type SwitchRecord = z.infer<typeof SwitchRecord>
 
