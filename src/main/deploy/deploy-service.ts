@@ -179,15 +179,17 @@ export class DeployService {
       }
       if (failures >= 3) {
         const system: Actor = { userId: null, username: 'system', client: 'system' }
-        const entry = await this.audit.record(system, {
-          action: 'deploy.auto-rollback', targetType: 'color', targetKey: rec.from, reason: 'approval',
-          after: { after: rec.id, failure: lastError }
-        }).catch(() => null)
-        const sig = entry ? await this.systemSignature(entry.seq, entry.hash) : null
         const back = await runSwitch(this.switchDeps(ctx), {
           kind: 'auto-rollback', from: rec.to, to: rec.from, fromPort: rec.toPort, toPort: rec.fromPort,
-          deadlineMs: (await this.setting('deploy.pauseDeadlineSeconds', 5)) * 1000, by: 'system', signatureSeq: sig, overrideReason: null
+          deadlineMs: (await this.setting('deploy.pauseDeadlineSeconds', 5)) * 1000, by: 'system', signatureSeq: null, overrideReason: null
         })
+        // Recorded on the color that is live again (the failed one may not take writes), signed by the system.
+        const entry = await this.audit.record(system, {
+          action: 'deploy.auto-rollback', targetType: 'color', targetKey: rec.from, reason: 'approval',
+          after: { after: rec.id, switch: back.id, failure: lastError, state: back.state, pauseMs: back.pauseMs }
+        }).catch(() => null)
+        back.signatureSeq = entry ? await this.systemSignature(entry.seq, entry.hash) : null
+        this.state.saveSwitch(back)
         await this.afterSwitch(back, system)
         return `health probe failed 3 times (${lastError}): rolled back automatically to ${rec.from.toUpperCase()} (${back.state}, pause ${back.pauseMs} ms)`
       }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { SwitchRecord } from '../../shared/contracts/deploy'
 import type { Color } from '../../shared/schemas'
-import { withClient, type Target } from '../db/connection'
+import type { Target } from '../db/connection'
 import type { DeployStateFile } from './deploy-state'
 import { destroy, type BouncerControl, type ControlSession } from './pgbouncer-control'
 import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
@@ -95,14 +95,21 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
   const control = await deps.bouncer.connect()
   const pauser = await deps.bouncer.connect()
   const session = await deps.bouncer.session()
-  const fromC = await connectTo(deps.colorTarget(plan.from))
+  // An automatic rollback runs because the new live color failed: it may be unreachable.
+  const fromC = await connectTo(deps.colorTarget(plan.from)).catch((e: Error) => {
+    if (plan.kind !== 'auto-rollback') throw e
+    rec.message = `${plan.from.toUpperCase()} unreachable (${e.message}): switched without catch-up or replication back`
+    return null
+  })
   const toC = await connectTo(deps.colorTarget(plan.to))
   const reverse = subscriptionName(plan.to, plan.from)
   let paused = false
   let retargeted = false
   let slotCreated = false
   let pauseStart = 0
-  const remaining = (): number => plan.deadlineMs - (performance.now() - pauseStart)
+  // Within the deadline: the console gives up (and undoes) at 60 % of it; the watchdog's lease fires at
+  // 80 %, leaving it time to restore, RELOAD and RESUME before the deadline itself.
+  const remaining = (): number => plan.deadlineMs * 0.6 - (performance.now() - pauseStart)
   const inTime = (): void => {
     if (remaining() < 150) throw new DeadlineExceeded(`the switch would overrun its ${plan.deadlineMs} ms pause deadline`)
   }
@@ -122,14 +129,14 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
       await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse])
       slotCreated = true
     })
-    await step('sequences', 'sequences move ahead on the new live color', () => syncSequences(fromC, toC, SEQUENCE_MARGIN))
+    if (fromC) await step('sequences', 'sequences move ahead on the new live color', () => syncSequences(fromC, toC, SEQUENCE_MARGIN))
     await step('lease', 'the pause guard in PgBouncer\'s container will resume the pool if this switch stalls', () =>
-      session.lease(Date.now() + plan.deadlineMs, plan.fromPort, rec.id)
+      session.lease(Date.now() + plan.deadlineMs * 0.8, plan.fromPort, rec.id)
     )
     // ---- paused from here until RESUME ----
     pauseStart = performance.now()
     const tag = await step('pause', 'PAUSE mirror: waiting for running transactions to finish', () =>
-      deps.bouncer.pause(pauser, Math.floor(plan.deadlineMs * 0.6))
+      deps.bouncer.pause(pauser, Math.floor(plan.deadlineMs * 0.4))
     )
     paused = true
     if (tag !== 'PAUSE') throw new Error(`PAUSE answered with tag ${tag}, not PAUSE: the pool is not proven drained`)
@@ -144,7 +151,7 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
       }
     })
     await step('caught-up', `${plan.to.toUpperCase()} has applied every operator change of ${plan.from.toUpperCase()}`, async () => {
-      await markAndWait(fromC, toC, rec.id, Math.max(50, remaining() - 300))
+      if (fromC) await markAndWait(fromC, toC, rec.id, Math.max(50, remaining() - 300))
     })
     await step('reverse-point', `the point on ${plan.to.toUpperCase()} from which its writes flow back`, async () => {
       inTime()
@@ -177,7 +184,7 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
     rec.message = `${(e as Error).message}; the switch was undone and ${plan.from.toUpperCase()} stays live`
     rec.endedAt = new Date().toISOString()
     deps.state.saveSwitch(rec)
-    await Promise.all([fromC.end(), toC.end(), control.end(), pauser.end()].map((p) => p.catch(() => {})))
+    await Promise.all([fromC?.end(), toC.end(), control.end(), pauser.end()].map((p) => p?.catch(() => {})))
     return rec
   }
   destroy(pauser)
@@ -188,12 +195,12 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
     problems.push(`smoke query: ${e.message}`)
   )
   await step('replication', `operator writes on ${plan.to.toUpperCase()} now flow back to ${plan.from.toUpperCase()}`, () =>
-    reverseReplication(deps, { ...plan, reversePoint: rec.reversePoint }, fromC, toC)
+    fromC ? reverseReplication(deps, { ...plan, reversePoint: rec.reversePoint }, fromC, toC) : Promise.reject(new Error(`${plan.from.toUpperCase()} is unreachable`))
   ).catch((e: Error) => problems.push(`replication back to ${plan.from.toUpperCase()}: ${e.message}`))
-  await Promise.all([fromC.end(), toC.end(), control.end()].map((p) => p.catch(() => {})))
+  await Promise.all([fromC?.end(), toC.end(), control.end()].map((p) => p?.catch(() => {})))
   rec.state = 'done'
   rec.step = 'done'
-  rec.message = problems.length ? problems.join('; ') : null
+  rec.message = [rec.message, ...problems].filter(Boolean).join('; ') || null
   rec.endedAt = new Date().toISOString()
   deps.state.saveSwitch(rec)
   return rec
@@ -242,13 +249,21 @@ export async function reverseReplication(
   if (!exists.rowCount)
     await createSubscription(fromC, subscriptionName(plan.to, plan.from), connInfo(plan.toPort, t.user, t.password), { copyData: false, existingSlot: true })
   await gapAuditSequence(toC, fromC)
+  // The switch is finished when the flow back runs: the marker written on the new live color arrives.
+  await markAndWait(toC, fromC, `back-${Date.now()}`, 15_000, 20)
 }
 
-export async function smoke(app: Target, expectPort: number): Promise<void> {
-  await withClient(app, async (c) => {
+export async function smoke(app: Target, expectPort: number, timeoutMs = 3000): Promise<void> {
+  // A query queued in PgBouncer for a dead server would wait query_wait_timeout (120 s): bounded here.
+  const c = new pg.Client({ host: '127.0.0.1', port: app.port, user: app.user, password: app.password, database: app.database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'fda-offline-smoke' })
+  c.on('error', () => {})
+  try {
+    await c.connect()
     const r = await c.query<{ port: number }>('SELECT inet_server_port() AS port')
     if (Number(r.rows[0].port) !== expectPort) throw new Error(`answered by port ${r.rows[0].port}, expected ${expectPort}`)
-  })
+  } finally {
+    await c.end().catch(() => {})
+  }
 }
 
 async function connectTo(t: Target): Promise<pg.Client> {

@@ -276,7 +276,7 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
 /** Drops the secondary indexes of endpoint tables that are empty now, remembering their definitions. */
 async function deferIndexesOfEmptyTables(s: Services, db: pg.Pool, runId: string, resumed: boolean): Promise<void> {
   if (resumed) return // the first attempt decided; buildDeferredIndexes finishes the job
-  await s.db.admin('blue', async (c) => {
+  await s.db.adminLive(async (c) => {
     for (const e of ENDPOINTS) {
       const table = ENDPOINT_DEFS[e].table
       const empty = await c.query(`SELECT NOT EXISTS (SELECT 1 FROM openfda.${table}) AS empty`)
@@ -297,7 +297,7 @@ async function buildDeferredIndexes(s: Services, db: pg.Pool, runId: string): Pr
   const r = await db.query<{ deferred_indexes: string[] }>('SELECT deferred_indexes FROM console.import_runs WHERE id = $1', [runId])
   const defs = r.rows[0].deferred_indexes
   if (!defs.length) return
-  await s.db.admin('blue', async (c) => {
+  await s.db.adminLive(async (c) => {
     await c.query("SET maintenance_work_mem = '512MB'")
     for (const d of defs) await c.query(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '))
     await c.query('ANALYZE openfda.device_510k, openfda.device_classification, openfda.device_event, openfda.device_recall, openfda.device_pma, openfda.device_udi, openfda.device_enforcement')

@@ -63,7 +63,9 @@ export class StackService {
   async up(opts: { green: boolean }, ctx: JobContext): Promise<string> {
     const spec = this.spec()
     const password = this.password()
-    const colors: Color[] = opts.green ? ['blue', 'green'] : ['blue']
+    // GREEN also when it exists already (prepared for, or live after, a blue-green switch).
+    const greenExists = await this.docker.getContainer(containerName(spec.stackName, 'green')).inspect().then(() => true, () => false)
+    const colors: Color[] = opts.green || greenExists ? ['blue', 'green'] : ['blue']
     const steps = 2 + colors.length + 1
     let step = 0
     const next = (phase: string, message: string): void => ctx.report({ phase, done: step++, total: steps, unit: 'steps', message })
@@ -276,7 +278,8 @@ export class StackService {
     base.liveColor = tp === spec.ports.blue ? 'blue' : tp === spec.ports.green ? 'green' : null
     base.volumes = await this.volumeFigures()
     const ok = (role: StackRole) => base.containers.some((c) => c.role === role && c.state === 'running' && c.health === 'healthy')
-    base.healthy = ok('blue') && ok('pgbouncer')
+    // Healthy: the live color (the one clients reach) and PgBouncer.
+    base.healthy = ok(base.liveColor ?? 'blue') && ok('pgbouncer')
     return base
   }
 
