@@ -5,6 +5,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Color } from '../../src/shared/schemas'
 import { READER_ROLE } from '../../src/main/db/database'
+import { verifySealedSegments } from '../../src/main/deploy/segments'
 import { pgbench, pgbenchSummary } from '../support/pgbench'
 import { testStack } from '../support/test-stack'
 
@@ -100,6 +101,12 @@ describe('blue-green deployment', () => {
   }, 120_000)
 
   it('after promote → rollback → promote the audit trail verifies and holds every entry of either color', async () => {
+    // A refresh writes its own segment on the standby (what issue 5a's orchestrator does)
+    await onColor('green', async (c) => {
+      for (const n of [1, 2])
+        await c.query(`INSERT INTO console.audit_log (seq, ts, username, action, after, client, segment, prev_hash, hash)
+                       VALUES (0, now(), 'system', 'refresh.batch', $1, 'system', 'refresh-test', '', '')`, [JSON.stringify({ n })])
+    })
     const p = await job(s.client.deploy.promote(sign))
     expect(p.state, p.error ?? '').toBe('succeeded')
     await s.client.settings.set({ key: 'deploy.maxTransactionSeconds', value: 22 })
@@ -116,6 +123,14 @@ describe('blue-green deployment', () => {
     expect(g).toEqual(b)
     const actions = (await onColor('green', (c) => c.query<{ action: string }>("SELECT action FROM console.audit_log WHERE action LIKE 'deploy.%' ORDER BY seq"))).rows.map((x) => x.action)
     expect(actions).toEqual(expect.arrayContaining(['deploy.prepare', 'deploy.promote.request', 'deploy.promote.switched', 'deploy.rollback.request', 'deploy.rollback.switched']))
+    // the refresh segment is on both colors, sealed in the main chain, and verifies against its seal
+    for (const color of ['blue', 'green'] as Color[]) {
+      const seg = await onColor(color, (c) => c.query("SELECT hash FROM console.audit_log WHERE segment = 'refresh-test' ORDER BY seq"))
+      expect(seg.rows).toHaveLength(2)
+      const v = await onColor(color, (c) => verifySealedSegments(s.services.audit, c))
+      expect(v.problems).toEqual([])
+      expect(v.checked).toBeGreaterThanOrEqual(1)
+    }
     const sigs = await onColor('green', (c) => c.query("SELECT count(*)::int AS n FROM console.audit_log WHERE action = 'signature' AND reason = 'approval'"))
     expect(sigs.rows[0].n).toBeGreaterThanOrEqual(3)
     // roll back again so the guardrail tests start from BLUE live, GREEN standby

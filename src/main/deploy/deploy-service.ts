@@ -15,6 +15,7 @@ import { DeployStateFile } from './deploy-state'
 import { checkGuardrails } from './guardrails'
 import { BouncerControl } from './pgbouncer-control'
 import { prepareStandby } from './prepare'
+import { sealSegments, segmentHeads } from './segments'
 import { dropSlotIfExists, dropSubscription, exchangeSegments, markAndWait, subscriptionName, subscriptions } from './replication'
 import { reverseReplication, runSwitch, smoke, switchInProgress, type SwitchDeps } from './switch'
 
@@ -131,8 +132,9 @@ export class DeployService {
   ): Promise<SwitchRecord> {
     const ports = this.ports()
     await this.admin2(from, to, async (fc, tc) => {
-      ctx.report({ phase: 'segments', message: 'copying audit segments between the colors (refresh chains)' })
+      ctx.report({ phase: 'segments', message: 'copying audit segments between the colors (refresh chains) and sealing them in the main chain' })
       await exchangeSegments(fc, tc)
+      await sealSegments(this.audit, actor, fc, await segmentHeads(fc))
       ctx.report({ phase: 'record', message: `recording ${from.toUpperCase()}'s content, so a rollback can be checked against it` })
       await writeExpectations(fc, await measureContent(fc), `${kind}:${from}-left-live`)
     })
@@ -168,7 +170,8 @@ export class DeployService {
     const until = Date.now() + windowS * 1000
     let failures = 0
     let lastError = ''
-    while (Date.now() < until) {
+    // Until the window ends, and past it while failures are being counted (3 in a row roll back).
+    while (Date.now() < until || (failures > 0 && failures < 3)) {
       ctx.report({ phase: 'health', message: `probing ${rec.to.toUpperCase()} through PgBouncer (${Math.ceil((until - Date.now()) / 1000)} s left)` })
       try {
         await smoke(this.appTarget(), rec.toPort)

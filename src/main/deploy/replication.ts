@@ -110,7 +110,13 @@ export async function exchangeSegments(a: pg.ClientBase, b: pg.ClientBase): Prom
   let copied = 0
   for (const [src, dst] of [[a, b], [b, a]] as const) {
     const have = new Set((await dst.query<{ seq: string }>(`SELECT seq::text FROM console.audit_log WHERE segment <> 'main'`)).rows.map((r) => r.seq))
-    const rows = (await src.query(`SELECT * FROM console.audit_log WHERE segment <> 'main' ORDER BY seq`)).rows.filter((r) => !have.has(String(r.seq)))
+    // As text: a JavaScript Date would drop the microseconds the hash covers, and a JSON round trip could reformat numbers.
+    const rows = (
+      await src.query(
+        `SELECT seq::text, ts::text, user_id, username, action, target_type, target_key, before::text, after::text, reason, client, segment, prev_hash, hash
+           FROM console.audit_log WHERE segment <> 'main' ORDER BY seq`
+      )
+    ).rows.filter((r) => !have.has(String(r.seq)))
     if (!rows.length) continue
     await dst.query('BEGIN')
     try {
@@ -118,8 +124,8 @@ export async function exchangeSegments(a: pg.ClientBase, b: pg.ClientBase): Prom
       for (const r of rows) {
         await dst.query(
           `INSERT INTO console.audit_log (seq, ts, user_id, username, action, target_type, target_key, before, after, reason, client, segment, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [r.seq, r.ts, r.user_id, r.username, r.action, r.target_type, r.target_key, json(r.before), json(r.after), r.reason, r.client, r.segment, r.prev_hash, r.hash]
+           VALUES ($1::bigint, $2::timestamptz, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14)`,
+          [r.seq, r.ts, r.user_id, r.username, r.action, r.target_type, r.target_key, r.before, r.after, r.reason, r.client, r.segment, r.prev_hash, r.hash]
         )
       }
       await dst.query('COMMIT')
@@ -131,5 +137,3 @@ export async function exchangeSegments(a: pg.ClientBase, b: pg.ClientBase): Prom
   }
   return copied
 }
-
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
