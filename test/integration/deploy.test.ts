@@ -225,6 +225,16 @@ describe('blue-green deployment', () => {
       expect(g.ok).toBe(false)
       expect(g.detail).toMatch(/long-report/)
       await expect(s.client.deploy.promote(sign)).rejects.toThrow(/Guardrails block the promote: .*long-report/)
+      // an administrator may override with a reason, recorded and signed
+      const reason = 'the long report reads BLUE directly, not through PgBouncer'
+      const o = await job(s.client.deploy.promote({ ...sign, overrideReason: reason }))
+      expect(o.state, o.error ?? '').toBe('succeeded')
+      const rec = (await s.client.deploy.history())[0]
+      expect(rec).toMatchObject({ kind: 'promote', state: 'done', overrideReason: reason })
+      const sig = await onColor('green', (c) => c.query('SELECT after FROM console.audit_log WHERE seq = $1', [rec.signatureSeq]))
+      expect(sig.rows[0].after.comment).toBe(`override of old-transactions: ${reason}`)
+      const back = await job(s.client.deploy.rollback(sign))
+      expect(back.state, back.error ?? '').toBe('succeeded')
     } finally {
       await c.query('ROLLBACK').catch(() => {})
       await c.end()

@@ -30,6 +30,14 @@ export async function prepareStandby(d: DeployService, actor: Actor, ctx: JobCon
   const L = live.toUpperCase()
   const S = standby.toUpperCase()
 
+  // The previous color kept warm for a rollback is not thrown away by a new prepare (unless it is down).
+  const st = d.state.read()
+  const until = await d.warmUntil()
+  if (st.warm?.color === standby && until && Date.parse(until) > Date.now()) {
+    const info = await d.container(standby).inspect().catch(() => null)
+    if (info?.State.Running)
+      throw new StackError('INVALID_REQUEST', `${S} is kept warm for a rollback until ${until}; preparing would replace it.`, `Retire ${S} first (admins, after the window), or roll back to it.`)
+  }
   report('standby', `removing the previous ${S} (it is the standby; ${L} is live)`)
   await d.removeStandby(live, standby)
 
