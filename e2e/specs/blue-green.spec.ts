@@ -31,7 +31,7 @@ test('prepare GREEN, sign and promote it, see GREEN live; sign and roll back, se
   await expect(bg.job()).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 })
   await expect(bg.standbyColor()).toHaveText('standby: GREEN', { timeout: 15_000 })
   await expect(bg.color('green')).toHaveAttribute('data-role', 'standby')
-  await expect(bg.guardrails()).toHaveCount(7, { timeout: 30_000 })
+  await expect(bg.guardrails()).toHaveCount(8, { timeout: 30_000 })
   await expect(bg.failedGuardrails()).toHaveCount(0)
   await consolePage.screenshot({ path: test.info().outputPath('blue-green-prepared.png'), fullPage: true })
 

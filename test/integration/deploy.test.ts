@@ -214,6 +214,7 @@ describe('blue-green deployment', () => {
   it('blocks on an old open transaction on the live color, naming it', async () => {
     const t = s.services.stack.target('blue')
     const c = new pg.Client({ host: '127.0.0.1', ...t, application_name: 'long-report' })
+    c.on('error', () => {})
     await c.connect()
     try {
       await c.query('BEGIN')
@@ -224,7 +225,7 @@ describe('blue-green deployment', () => {
       const g = v.guardrails.find((x) => x.id === 'old-transactions')!
       expect(g.ok).toBe(false)
       expect(g.detail).toMatch(/long-report/)
-      await expect(s.client.deploy.promote(sign)).rejects.toThrow(/Guardrails block the promote: .*long-report/)
+      await expect(s.client.deploy.promote(sign)).rejects.toThrow(/Guardrails block the promote: no transaction on BLUE .*long-report/)
       // an administrator may override with a reason, recorded and signed
       const reason = 'the long report reads BLUE directly, not through PgBouncer'
       const o = await job(s.client.deploy.promote({ ...sign, overrideReason: reason }))
@@ -233,6 +234,9 @@ describe('blue-green deployment', () => {
       expect(rec).toMatchObject({ kind: 'promote', state: 'done', overrideReason: reason })
       const sig = await onColor('green', (c) => c.query('SELECT after FROM console.audit_log WHERE seq = $1', [rec.signatureSeq]))
       expect(sig.rows[0].after.comment).toBe(`override of old-transactions: ${reason}`)
+      // the open transaction is now on the standby (BLUE): it would hold up the switch back, and blocks it
+      await expect(s.client.deploy.rollback(sign)).rejects.toThrow(/no transaction on BLUE .*long-report/)
+      await c.query('ROLLBACK')
       const back = await job(s.client.deploy.rollback(sign))
       expect(back.state, back.error ?? '').toBe('succeeded')
     } finally {

@@ -87,8 +87,11 @@ export async function checkGuardrails(deps: GuardrailDeps, from: Color, to: Colo
     }
   } else add('replication', `operator tables replicated ${F} → ${T} and caught up`, false, 'not both colors reachable', 'Start both colors.')
 
-  if (fromC) {
-    const r = await fromC.query<{ pid: number; age: number; application_name: string; state: string; query: string }>(
+  // Old transactions on either color: the live one would hold up the PAUSE, the standby one the
+  // creation of the replication slot the switch needs there.
+  for (const [client, C] of [[fromC, F], [toC, T]] as const) {
+    if (!client) continue
+    const r = await client.query<{ pid: number; age: number; application_name: string; state: string; query: string }>(
       `SELECT pid, extract(epoch FROM clock_timestamp() - xact_start)::float8 AS age, application_name, state, left(query, 80) AS query
          FROM pg_stat_activity
         WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
@@ -96,13 +99,13 @@ export async function checkGuardrails(deps: GuardrailDeps, from: Color, to: Colo
         ORDER BY xact_start`,
       [limits.maxTransactionSeconds]
     )
-    add('old-transactions', `no transaction on ${F} older than ${limits.maxTransactionSeconds} s`, r.rows.length === 0,
+    add('old-transactions', `no transaction on ${C} older than ${limits.maxTransactionSeconds} s`, r.rows.length === 0,
       r.rows.length
         ? r.rows.slice(0, 3).map((x) => `pid ${x.pid} open ${Math.round(x.age)} s (${x.application_name || 'no name'}, ${x.state}: ${x.query})`).join('; ')
         : 'none',
-      `Let those transactions finish, or end them (SELECT pg_terminate_backend(pid) on ${F}); a PAUSE would wait for them.`)
-    await fromC.end().catch(() => {})
+      `Let those transactions finish, or end them (SELECT pg_terminate_backend(pid) on ${C}).`)
   }
+  await fromC?.end().catch(() => {})
 
   try {
     const df = await execInContainer(deps.container(to), ['df', '-Pk', '/var/lib/fda/pgdata'])

@@ -46,11 +46,16 @@ export async function dropSlotIfExists(c: pg.ClientBase, slot: string): Promise<
   )
 }
 
-/** Subscribes `c` (the receiving color) to the publisher; with copyData the operator tables are copied first. */
+/**
+ * Subscribes `c` (the receiving color) to the publisher; with copyData the operator tables are copied
+ * first. Applied changes commit without waiting for their flush (visible at once, which keeps the
+ * catch-up inside a switch's pause short); `flushApplied` makes them durable before the publisher's
+ * slot is given up.
+ */
 export async function createSubscription(c: pg.ClientBase, name: string, publisher: string, opts: { copyData: boolean; existingSlot: boolean }): Promise<void> {
   await c.query(
     `CREATE SUBSCRIPTION ${c.escapeIdentifier(name)} CONNECTION ${c.escapeLiteral(publisher)} PUBLICATION ${PUBLICATIONS}
-     WITH (copy_data = ${opts.copyData}, create_slot = ${!opts.existingSlot}, slot_name = ${c.escapeLiteral(name)}, synchronous_commit = 'on')`
+     WITH (copy_data = ${opts.copyData}, create_slot = ${!opts.existingSlot}, slot_name = ${c.escapeLiteral(name)}, synchronous_commit = 'off')`
   )
 }
 
@@ -136,4 +141,12 @@ export async function exchangeSegments(a: pg.ClientBase, b: pg.ClientBase): Prom
     }
   }
   return copied
+}
+
+/** A synchronous commit flushes every earlier commit of this server, the apply worker's included. */
+export async function flushApplied(c: pg.ClientBase): Promise<void> {
+  await c.query('BEGIN')
+  await c.query('SET LOCAL synchronous_commit = on')
+  await c.query('SELECT txid_current()')
+  await c.query('COMMIT')
 }

@@ -5,7 +5,7 @@ import type { Color } from '../../shared/schemas'
 import type { Target } from '../db/connection'
 import type { DeployStateFile } from './deploy-state'
 import { destroy, type BouncerControl, type ControlSession } from './pgbouncer-control'
-import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
+import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, flushApplied, gapAuditSequence, markAndWait, subscriptionName, syncSequences } from './replication'
 
 /** Identity sequences jump this far ahead on the new live color before the pause (gaps are harmless). */
 const SEQUENCE_MARGIN = 1000
@@ -126,7 +126,12 @@ async function carryOut(deps: SwitchDeps, plan: SwitchPlan, rec: SwitchRecord): 
     // never collide), so neither costs pause time.
     await step('reverse-slot', `a replication slot on ${plan.to.toUpperCase()} will keep what is written there for ${plan.from.toUpperCase()}`, async () => {
       await dropSlotIfExists(toC, reverse)
-      await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse])
+      // A slot waits for every transaction running on its server: bounded, so a forgotten session fails the switch instead of hanging it.
+      await toC.query(`SET statement_timeout = '15s'`)
+      await toC.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [reverse]).catch((e: Error) => {
+        throw new Error(`the replication slot on ${plan.to.toUpperCase()} could not be made (${e.message}): a long transaction there?`)
+      })
+      await toC.query('SET statement_timeout = 0')
       slotCreated = true
     })
     if (fromC) await step('sequences', 'sequences move ahead on the new live color', () => syncSequences(fromC, toC, SEQUENCE_MARGIN))
@@ -233,6 +238,7 @@ async function undo(
 export async function reverseReplication(
   deps: SwitchDeps, plan: { from: Color; to: Color; toPort: number; reversePoint: string | null }, fromC: pg.ClientBase, toC: pg.ClientBase
 ): Promise<void> {
+  await flushApplied(toC) // what arrived from the old live color is on disk before its slot goes
   await dropSubscription(toC, subscriptionName(plan.from, plan.to))
   await dropSlotIfExists(fromC, subscriptionName(plan.from, plan.to))
   await syncSequences(fromC, toC)

@@ -105,7 +105,7 @@ export function BlueGreenScreen(): React.JSX.Element {
           <table data-testid="guardrails">
             <tbody>
               {verify.data.guardrails.map((g) => (
-                <tr key={g.id} data-ok={g.ok}>
+                <tr key={g.name} data-ok={g.ok}>
                   <td><span className={`pill ${g.ok ? 'good' : 'bad'}`}>{g.ok ? 'pass' : 'FAIL'}</span></td>
                   <td>{g.name}</td>
                   <td className="small">{g.detail}{g.fix ? <div className="bad">Fix: {g.fix}</div> : null}</td>
