@@ -6,6 +6,7 @@ import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
 } from './schemas'
+import { deployContract } from './contracts/deploy'
 
 /**
  * The one API of the console. Served over an Electron MessagePort (desktop), over HTTP (server
@@ -17,6 +18,7 @@ export type { Policy } from './contract-base'
 /** Areas added later live in ./contracts/<area>.ts and are listed here by name. */
 export const contract = {
   openfdaApi: openfdaApiContract,
+  deploy: deployContract,
   app: {
     info: base.meta({ role: 'public' }).output(
       z.object({ name: z.string(), version: z.string(), host: z.enum(['desktop', 'server', 'cli']), home: z.string() })

@@ -18,12 +18,16 @@ export async function bringStackUp(s: Services, opts: { green: boolean; samples:
 export async function prepareRunningDatabases(s: Services, ctx?: JobContext): Promise<Color[]> {
   const migrations = loadMigrations(s.sqlDir)
   const colors = await s.stack.runningColors()
+  const live = await s.stack.liveColor()
   for (const color of colors) {
     ctx?.report({ phase: 'schema', message: `applying migrations to ${color.toUpperCase()}` })
-    const r = await prepareColor(s.db, color, migrations)
+    // The standby records its own migrations in a segment of its own: the main chain arrives there by replication.
+    const r = await prepareColor(s.db, color, migrations, live && color !== live ? `standby-${color}` : 'main')
     ctx?.report({ phase: 'schema', message: `${color.toUpperCase()} at schema version ${r.version}${r.applied.length ? ` (applied ${r.applied.join(', ')})` : ''}` })
   }
   if (colors.length) await preparePgbouncer(s.db, s.stack)
+  // A blue-green switch that a crash left half-done is settled at start-up (and reported on the Blue-Green screen).
+  if (colors.length) await s.deploy.recover().catch(() => null)
   return colors
 }
 

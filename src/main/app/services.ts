@@ -5,6 +5,7 @@ import { resolveHome } from '../config/home'
 import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
 import { Database } from '../db/database'
+import { DeployService } from '../deploy/deploy-service'
 import { findSqlDir } from '../db/migrate'
 import { RecordStore } from '../db/records'
 import { ConsoleSettings } from '../settings/console-settings'
@@ -32,6 +33,7 @@ export interface Services {
   users: UserService
   records: RecordStore
   consoleSettings: ConsoleSettings
+  deploy: DeployService
   close(): Promise<void>
 }
 
@@ -41,15 +43,18 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   const secrets = opts.secrets ?? new FileSecretStore(home)
   const resourcesDir = findResourcesDir()
   const version = (JSON.parse(readFileSync(join(resourcesDir, '..', 'package.json'), 'utf8')) as { version: string }).version
-  const stack = new StackService(createDockerClient(), settings, secrets, resourcesDir, home)
+  const docker = createDockerClient()
+  const stack = new StackService(docker, settings, secrets, resourcesDir, home)
   const db = new Database(stack, secrets)
   const audit = new AuditService(db)
+  const consoleSettings = new ConsoleSettings(db, audit)
   return {
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
     jobs: new JobManager(home), stack, db, audit,
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
-    consoleSettings: new ConsoleSettings(db, audit),
+    consoleSettings,
+    deploy: new DeployService(docker, stack, db, audit, consoleSettings, home),
     close: () => db.close()
   }
 }

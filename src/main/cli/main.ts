@@ -346,6 +346,23 @@ export function buildCli(): Command {
       if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
     })
 
+  benchCommand
+    .command('switch')
+    .description('blue-green: the console\'s promote/rollback against a bare psql PAUSE/rewrite/RELOAD/RESUME under pgbench load; clone against dump/restore')
+    .addOption(new Option('--records <n>', 'records to load').default('100000'))
+    .addOption(new Option('--clients <n>', 'pgbench clients through PgBouncer').default('100'))
+    .addOption(new Option('--port-base <n>', 'BLUE on this port, GREEN +1, PgBouncer +10').default('58520'))
+    .option('--keep', 'keep the bench stack afterwards')
+    .action(async (o: { records: string; clients: string; portBase: string; keep?: boolean }) => {
+      const { runSwitchBench } = await import('../bench/switch-bench')
+      const home = createServices({ host: 'cli', home: g().home }).home
+      const r = await runSwitchBench({
+        records: Number(o.records), clients: Number(o.clients), portBase: Number(o.portBase), keep: Boolean(o.keep),
+        resultsDir: join(home, 'bench'), log: (l) => process.stderr.write(l + '\n')
+      })
+      if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    })
+
   program
     .command('serve')
     .description('server mode: the console in a browser, on 127.0.0.1 only, with a per-launch token')

@@ -66,6 +66,11 @@ export class Database {
     return withClient(this.stack.target(color), fn, 5_000)
   }
 
+  /** A direct admin connection to the live color (the one PgBouncer points at; BLUE when unknown). */
+  async adminLive<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    return this.admin((await this.stack.liveColor()) ?? 'blue', fn)
+  }
+
   /**
    * A transaction that tells the audit triggers who acts (SET LOCAL, so it works through PgBouncer's
    * transaction pooling and never leaks to the next client of the same server connection).

@@ -8,7 +8,7 @@ import { migrate, MigrationError, readMigrations, type Migration } from './migra
  * Brings a color's schema up to date and gives the application roles their passwords from the
  * secret store. Runs when the stack comes up, when a color is created and when the console starts.
  */
-export async function prepareColor(db: Database, color: Color, migrations: Migration[]): Promise<{ applied: string[]; version: number }> {
+export async function prepareColor(db: Database, color: Color, migrations: Migration[], segment = 'main'): Promise<{ applied: string[]; version: number }> {
   try {
     return await db.admin(color, async (c) => {
       const result = await migrate(c, migrations)
@@ -19,9 +19,9 @@ export async function prepareColor(db: Database, color: Color, migrations: Migra
       await c.query(`GRANT SELECT ON console.schema_migrations TO ${APP_ROLE}`)
       if (result.applied.length)
         await c.query(
-          `INSERT INTO console.audit_log (seq, ts, username, action, target_type, target_key, after, client, prev_hash, hash)
-           VALUES (0, now(), 'system', 'schema.migrate', 'color', $1, $2, 'system', '', '')`,
-          [color, JSON.stringify({ applied: result.applied, version: result.version })]
+          `INSERT INTO console.audit_log (seq, ts, username, action, target_type, target_key, after, client, segment, prev_hash, hash)
+           VALUES (0, now(), 'system', 'schema.migrate', 'color', $1, $2, 'system', $3, '', '')`,
+          [color, JSON.stringify({ applied: result.applied, version: result.version }), segment]
         )
       return result
     })

@@ -279,7 +279,7 @@ async function lastUnfinishedRun(db: pg.Pool, source: string): Promise<string | 
 /** Notes which endpoint tables are empty now, and drops their secondary indexes, remembering their definitions. */
 async function deferIndexesOfEmptyTables(s: Services, db: pg.Pool, runId: string, resumed: boolean): Promise<void> {
   if (resumed) return // the first attempt decided; buildDeferredIndexes finishes the job
-  await s.db.admin('blue', async (c) => {
+  await s.db.adminLive(async (c) => {
     for (const e of ENDPOINTS) {
       const table = ENDPOINT_DEFS[e].table
       const empty = await c.query(`SELECT NOT EXISTS (SELECT 1 FROM openfda.${table}) AS empty`)
@@ -303,18 +303,18 @@ async function buildDeferredIndexes(s: Services, db: pg.Pool, runId: string): Pr
   if (!defs.length) return
   // Two sessions take indexes from one queue, largest tables first: GIN builds use one core each,
   // and this machine has two (PostgreSQL 15 builds only B-tree indexes in parallel by itself).
-  const sizes = new Map((await s.db.admin('blue', (c) => c.query<{ relname: string; bytes: string }>(
+  const sizes = new Map((await s.db.adminLive((c) => c.query<{ relname: string; bytes: string }>(
     "SELECT c.relname, pg_total_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'openfda' AND c.relkind = 'r'"
   ))).rows.map((r) => [r.relname, Number(r.bytes)]))
   const sizeOf = (d: string) => sizes.get(/ ON openfda\.(\w+)/.exec(d)?.[1] ?? '') ?? 0
   const queue = [...defs].sort((a, b) => sizeOf(b) - sizeOf(a))
   const build = () =>
-    s.db.admin('blue', async (c) => {
+    s.db.adminLive(async (c) => {
       await c.query("SET maintenance_work_mem = '512MB'")
       for (let d = queue.shift(); d; d = queue.shift()) await c.query(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '))
     })
   await Promise.all([build(), build()])
-  await s.db.admin('blue', (c) => c.query(`ANALYZE ${ENDPOINTS.map((e) => `openfda.${ENDPOINT_DEFS[e].table}`).join(', ')}`))
+  await s.db.adminLive((c) => c.query(`ANALYZE ${ENDPOINTS.map((e) => `openfda.${ENDPOINT_DEFS[e].table}`).join(', ')}`))
 }
 
 export type { Check }

@@ -26,8 +26,9 @@ export async function preflight(s: Services, files: InputFile[], reportDir: stri
     add('Docker reachable', false, (e as Error).message, (e as { fix?: string }).fix ?? 'Start the Docker engine.')
   }
   const status = await s.stack.status().catch(() => null)
-  const blue = status?.containers.find((c) => c.role === 'blue')
-  add('BLUE healthy', Boolean(status?.healthy), blue ? `BLUE ${blue.state}/${blue.health}, PgBouncer ${status?.containers.find((c) => c.role === 'pgbouncer')?.health}` : 'stack not reachable', 'Start the stack (Status screen, or `fda-offline stack up`).')
+  const liveColor = status?.liveColor ?? 'blue'
+  const blue = status?.containers.find((c) => c.role === liveColor)
+  add(`${liveColor.toUpperCase()} (live) healthy`, Boolean(status?.healthy), blue ? `${liveColor.toUpperCase()} ${blue.state}/${blue.health}, PgBouncer ${status?.containers.find((c) => c.role === 'pgbouncer')?.health}` : 'stack not reachable', 'Start the stack (Status screen, or `fda-offline stack up`).')
   try {
     const expected = loadMigrations(s.sqlDir).map((m) => m.file)
     const r = await s.db.app().query<{ file: string }>('SELECT file FROM console.schema_migrations ORDER BY version')

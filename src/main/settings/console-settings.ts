@@ -7,7 +7,12 @@ export const CONSOLE_SETTINGS = {
   'auth.maxFailedLogins': { min: 3, max: 10, unit: 'attempts', describe: 'failed sign-ins before an account locks' },
   'auth.passwordMaxAgeDays': { min: 1, max: 3650, unit: 'days', describe: 'password aging: days before a password must be changed' },
   'auth.passwordMinLength': { min: 12, max: 128, unit: 'characters', describe: 'shortest password accepted' },
-  'auth.sessionIdleMinutes': { min: 5, max: 720, unit: 'minutes', describe: 'idle time before a session ends' }
+  'auth.sessionIdleMinutes': { min: 5, max: 720, unit: 'minutes', describe: 'idle time before a session ends' },
+  'deploy.warmWindowHours': { min: 0, max: 720, unit: 'hours', describe: 'blue-green: how long the previous color stays warm (and can be rolled back to) after a promotion' },
+  'deploy.pauseDeadlineSeconds': { min: 1, max: 30, unit: 'seconds', describe: 'blue-green: longest the pool may stay paused during a switch before it is undone' },
+  'deploy.maxTransactionSeconds': { min: 1, max: 3600, unit: 'seconds', describe: 'blue-green: a transaction open longer than this on the live color blocks a switch' },
+  'deploy.healthWindowSeconds': { min: 0, max: 600, unit: 'seconds', describe: 'blue-green: health probing after a switch; a failure in this window rolls back automatically' },
+  'deploy.minFreeDiskMb': { min: 0, max: 1048576, unit: 'MiB', describe: 'blue-green: free disk the standby must have to be promoted' }
 } as const
 export type ConsoleSettingKey = keyof typeof CONSOLE_SETTINGS
 

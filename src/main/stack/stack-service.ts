@@ -63,7 +63,9 @@ export class StackService {
   async up(opts: { green: boolean }, ctx: JobContext): Promise<string> {
     const spec = this.spec()
     const password = this.password()
-    const colors: Color[] = opts.green ? ['blue', 'green'] : ['blue']
+    // GREEN also when it exists already (prepared for, or live after, a blue-green switch).
+    const greenExists = await this.docker.getContainer(containerName(spec.stackName, 'green')).inspect().then(() => true, () => false)
+    const colors: Color[] = opts.green || greenExists ? ['blue', 'green'] : ['blue']
     const steps = 2 + colors.length + 1
     let step = 0
     const next = (phase: string, message: string): void => ctx.report({ phase, done: step++, total: steps, unit: 'steps', message })
@@ -180,6 +182,21 @@ export class StackService {
     await withClient(this.target('pgbouncer', 'pgbouncer'), (c) => c.query('RELOAD'))
   }
 
+  /** The live color: the one PgBouncer's mirror database points at (null when PgBouncer is not reachable). */
+  async liveColor(): Promise<Color | null> {
+    const mirror = await withClient(this.target('pgbouncer', 'pgbouncer'), async (c) => parseDatabases(await show(c, 'DATABASES')).find((d) => d.name === MIRROR_DB)).catch(() => null)
+    const p = this.settings.ports
+    return mirror?.port === p.blue ? 'blue' : mirror?.port === p.green ? 'green' : null
+  }
+
+  /** The standby color: the other one, when its container runs. */
+  async standbyColor(): Promise<Color | null> {
+    const live = await this.liveColor()
+    if (!live) return null
+    const standby: Color = live === 'blue' ? 'green' : 'blue'
+    return (await this.runningColors()).includes(standby) ? standby : null
+  }
+
   /** Colors whose container is running (for preparing them at start-up). */
   async runningColors(): Promise<Color[]> {
     const infos = await this.listContainers()
@@ -261,7 +278,8 @@ export class StackService {
     base.liveColor = tp === spec.ports.blue ? 'blue' : tp === spec.ports.green ? 'green' : null
     base.volumes = await this.volumeFigures()
     const ok = (role: StackRole) => base.containers.some((c) => c.role === role && c.state === 'running' && c.health === 'healthy')
-    base.healthy = ok('blue') && ok('pgbouncer')
+    // Healthy: the live color (the one clients reach) and PgBouncer.
+    base.healthy = ok(base.liveColor ?? 'blue') && ok('pgbouncer')
     return base
   }
 

@@ -4,6 +4,7 @@ import type { AuthState } from '../../shared/schemas'
 import { api } from './api/client'
 import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
+import { BlueGreenScreen } from './screens/BlueGreenScreen'
 import { ComingSoon } from './screens/ComingSoon'
 import { MigrationScreen } from './screens/MigrationScreen'
 import { StatusScreen } from './screens/StatusScreen'
@@ -93,6 +94,8 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <StatusScreen signedIn={signedIn} />
         ) : screen.id === 'migration' ? (
           <MigrationScreen />
+        ) : screen.id === 'blue-green' ? (
+          <BlueGreenScreen />
         ) : screen.id === 'users' ? (
           <UsersScreen />
         ) : (

@@ -1,7 +1,9 @@
 import type { CliKit } from '../main'
+import { registerDeployCommands } from './deploy'
 import { registerLocalApiCommands } from './local-api'
 
 /** Command areas registered after the core commands; each area keeps its commands in its own file. */
 export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [
   registerLocalApiCommands,
+  registerDeployCommands,
 ]
