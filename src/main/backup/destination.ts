@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import type { DestinationConfig } from './config'
+import type { DestinationConfig } from '../../shared/schemas/backup'
 
 /** Where artifacts and manifests are kept: a local directory or an S3-compatible bucket. Keys use '/'. */
 export interface Destination {
