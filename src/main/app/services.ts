@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditService } from '../audit/audit-service'
+import { BackupService } from '../backup/backup-service'
 import { resolveHome } from '../config/home'
 import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
@@ -32,6 +33,7 @@ export interface Services {
   users: UserService
   records: RecordStore
   consoleSettings: ConsoleSettings
+  backup: BackupService
   close(): Promise<void>
 }
 
@@ -44,9 +46,11 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   const stack = new StackService(createDockerClient(), settings, secrets, resourcesDir, home)
   const db = new Database(stack, secrets)
   const audit = new AuditService(db)
+  const jobs = new JobManager(home)
   return {
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
-    jobs: new JobManager(home), stack, db, audit,
+    jobs, stack, db, audit,
+    backup: new BackupService({ stack, db, audit, settings, secrets, home, jobs, resourcesDir }, createDockerClient()),
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
     consoleSettings: new ConsoleSettings(db, audit),

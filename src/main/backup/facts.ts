@@ -14,7 +14,7 @@ export async function endpointFacts(c: pg.ClientBase): Promise<Record<string, { 
 }
 
 export async function serverFacts(c: pg.ClientBase): Promise<{ postgresVersion: string; schemaVersion: string | null; auditHead: { seq: number; hash: string; ts: string } | null }> {
-  const v = await c.query<{ v: string }>('SHOW server_version')
+  const v = await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")
   const s = await c.query<{ v: number | null }>('SELECT max(version) AS v FROM console.schema_migrations').catch(() => ({ rows: [{ v: null }] }))
   const h = await c.query<{ seq: string; hash: string; ts: Date }>("SELECT seq, hash, ts FROM console.audit_log WHERE segment = 'main' ORDER BY seq DESC LIMIT 1")
   const head = h.rows[0] ? { seq: Number(h.rows[0].seq), hash: h.rows[0].hash, ts: h.rows[0].ts.toISOString() } : null

@@ -52,14 +52,14 @@ export async function restorePhysical(d: BackupDeps, h: ScratchHandle, base: Man
     let n = 0
     for (const w of bundles) {
       ctx.report({ phase: 'restore WAL', done: ++n, total: bundles.length, unit: 'WAL bundles' })
-      await pipeArtifactInto(d, h, w, 0, `mkdir -p ${RESTORE_WAL} && tar -x -C ${RESTORE_WAL}`)
+      await pipeArtifactInto(d, h, w, 0, `(mkdir -p ${RESTORE_WAL} && tar -x -C ${RESTORE_WAL})`)
     }
   }
   const archive = `/var/lib/fda/wal-archive/${base.color}`
   const settings = [
     `restore_command = 'cp ${RESTORE_WAL}/%f %p 2>/dev/null || cp ${archive}/%f %p'`,
     target.kind === 'immediate' ? "recovery_target = 'immediate'" : null,
-    target.kind === 'time' ? `recovery_target_time = '${new Date(target.time).toISOString()}'` : null,
+    target.kind === 'time' ? `recovery_target_time = '${pgTimestamp(target.time)}'` : null,
     "recovery_target_action = 'promote'"
   ].filter(Boolean).join('\n')
   await execText(h.container, ['bash', '-c',
@@ -69,6 +69,9 @@ export async function restorePhysical(d: BackupDeps, h: ScratchHandle, base: Man
   await startScratchPostgres(h)
   await waitPromoted(h, d.s.stack.target('blue').password, 60 * 60_000, ctx.signal)
 }
+
+/** PostgreSQL's timestamptz input form, in UTC: 2026-11-29 13:39:58.472+00. */
+const pgTimestamp = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace('Z', '+00')
 
 /** Logical restore: an initialised scratch cluster, the application roles, then pg_restore from the stream. */
 export async function restoreDump(d: BackupDeps, h: ScratchHandle, dump: Manifest, ctx: JobContext): Promise<void> {

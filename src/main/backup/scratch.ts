@@ -58,7 +58,7 @@ export async function createScratch(d: BackupDeps, opts: { dataVolume?: string; 
 /** Starts PostgreSQL on the restored data directory (no archiving: a scratch copy must not write into the stack's archive). */
 export async function startScratchPostgres(h: ScratchHandle): Promise<void> {
   const cmd = `exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D ${PGDATA} -c port=${h.port} -c listen_addresses=127.0.0.1 ` +
-    `-c archive_mode=off -c shared_buffers=128MB -c max_connections=50 -c cluster_name=fda-scratch >> /var/lib/fda/restore.log 2>&1`
+    `-c archive_mode=off -c shared_buffers=128MB -c cluster_name=fda-scratch >> /var/lib/fda/restore.log 2>&1`
   const exec = await h.container.exec({ Cmd: ['bash', '-c', cmd], AttachStdout: false, AttachStderr: false })
   await exec.start({ Detach: true })
 }

@@ -18,10 +18,11 @@ const SEGMENT_BYTES = 16 * 1024 * 1024
  * a restore looks (it survives the loss of the database container); the destination holds the copy
  * that survives the loss of this machine.
  */
-export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, color?: Color): Promise<Manifest | null> {
+export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, color?: Color, opts: { switchFirst?: boolean } = {}): Promise<Manifest | null> {
   const c = color ?? (await liveColor(d))
   const container = colorContainer(d, c)
   const dir = `/var/lib/fda/wal-archive/${c}`
+  if (opts.switchFirst) await switchAndWaitArchived(d, c, ctx)
   const dest = d.store.destination()
   ctx.report({ phase: 'list', message: `WAL archived by ${c.toUpperCase()}` })
   const { stdout } = await execText(container, ['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s %T@\\n'])
@@ -47,7 +48,7 @@ export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, colo
     (n) => ctx.report({ phase: 'ship WAL', done: n, total: Math.max(n, total / 4), unit: 'bytes' }))
   await ensureSuccess('tar of WAL', exec)
   const segments = fresh.filter((f) => isSegment(f.name)).map((f) => f.name)
-  const facts = await withClient(d.s.stack.target(c), async (cl) => (await cl.query<{ v: string }>('SHOW server_version')).rows[0].v, 5_000).catch(() => 'unknown')
+  const facts = await withClient(d.s.stack.target(c), async (cl) => (await cl.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v, 5_000).catch(() => 'unknown')
   const manifest = Manifest.parse({
     format: 'fda-offline-backup/1', id, type: 'wal', color: c, stackName: d.s.settings.stackName, startedAt, stoppedAt,
     startLsn: null, stopLsn: null, timeline: segments[0] ? parseInt(segments[0].slice(0, 8), 16) : null,
@@ -57,4 +58,21 @@ export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, colo
   await dest.put(manifestKey(id), Readable.from([JSON.stringify(manifest, null, 2)]))
   await d.s.audit.record(actor, { action: 'backup.wal', targetType: 'backup', targetKey: id, after: summary(manifest) })
   return manifest
+}
+
+/** Closes the current WAL segment (when it holds anything) and waits until PostgreSQL has archived it. */
+export async function switchAndWaitArchived(d: BackupDeps, color: Color, ctx: JobContext, timeoutMs = 60_000): Promise<void> {
+  await withClient(d.s.stack.target(color), async (cl) => {
+    // pg_walfile_name of a segment boundary names the segment before it: the one just closed.
+    const want = (await cl.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f')).rows[0].f
+    const deadline = Date.now() + timeoutMs
+    ctx.report({ phase: 'archive', message: `waiting for ${want} to be archived` })
+    for (;;) {
+      const a = await cl.query<{ w: string | null }>('SELECT last_archived_wal AS w FROM pg_stat_archiver')
+      const w = a.rows[0].w
+      if (w && w.length === 24 && w.slice(8) >= want.slice(8)) return
+      if (Date.now() > deadline) throw new Error(`PostgreSQL did not archive ${want} within ${timeoutMs / 1000} s (last archived: ${w ?? 'none'}); check archive_command in the logs`)
+      await new Promise((res) => setTimeout(res, 300))
+    }
+  }, 5_000)
 }
