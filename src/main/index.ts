@@ -3,6 +3,7 @@ import { RPCHandler } from '@orpc/server/message-port'
 import { router } from './app/router'
 import { prepareRunningDatabases } from './app/lifecycle'
 import { createServices } from './app/services'
+import { startBackupSchedules } from './backup/scheduler'
 import { installMenu } from './electron/menu'
 import { StackError } from './stack/stack-error'
 import { createMainWindow } from './electron/window'
@@ -11,6 +12,7 @@ import { createMainWindow } from './electron/window'
 if (!app.requestSingleInstanceLock()) app.quit()
 else {
   const services = createServices({ host: 'desktop' })
+  startBackupSchedules(services) // backup schedules run while the console runs
   const handler = new RPCHandler(router)
   let win: ReturnType<typeof createMainWindow> | null = null
 

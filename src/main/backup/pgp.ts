@@ -28,6 +28,11 @@ export async function generateRecipient(name: string, email: string): Promise<{ 
   return { publicKey, privateKey, fingerprint: info.fingerprint }
 }
 
+/** The public half of an armored private key. */
+export async function publicOf(privateArmored: string): Promise<string> {
+  return (await openpgp.readPrivateKey({ armoredKey: privateArmored })).toPublic().armor()
+}
+
 /** Encrypts a byte stream to every recipient; the result is a binary OpenPGP message, streamed. */
 export async function encryptStream(input: Readable, recipientsArmored: string[]): Promise<Readable> {
   if (recipientsArmored.length === 0) throw new Error('no OpenPGP recipient is configured')

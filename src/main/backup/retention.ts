@@ -33,8 +33,8 @@ function lastPeriods(now: Date, n: number, unit: 'day' | 'week' | 'month' | 'yea
     const d = new Date(now)
     if (unit === 'day') d.setUTCDate(d.getUTCDate() - i)
     else if (unit === 'week') d.setUTCDate(d.getUTCDate() - 7 * i)
-    else if (unit === 'month') d.setUTCDate(1), d.setUTCMonth(d.getUTCMonth() - i)
-    else d.setUTCMonth(0, 1), d.setUTCFullYear(d.getUTCFullYear() - i)
+    else if (unit === 'month') d.setUTCMonth(d.getUTCMonth() - i, 1)
+    else d.setUTCFullYear(d.getUTCFullYear() - i, 0, 1)
     keys.add(unit === 'day' ? dayKey(d) : unit === 'week' ? isoWeekKey(d) : unit === 'month' ? monthKey(d) : yearKey(d))
   }
   return keys

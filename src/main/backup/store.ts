@@ -4,7 +4,7 @@ import { BackupConfig, DrillResult } from '../../shared/schemas/backup'
 import { writeFileAtomic } from '../config/atomic-file'
 import type { SecretStore } from '../config/secrets'
 import { LocalDestination, S3Destination, type Destination } from './destination'
-import { generateRecipient } from './pgp'
+import { generateRecipient, publicOf } from './pgp'
 
 export const PRIVATE_KEY_SECRET = 'backup.privateKey'
 export const PRIVATE_KEY_PASSPHRASE_SECRET = 'backup.privateKeyPassphrase'
@@ -60,14 +60,17 @@ export class BackupStore {
     return { armored, passphrase: this.secrets.get(PRIVATE_KEY_PASSPHRASE_SECRET) }
   }
 
-  /** Recipients; on first use with none configured, the console makes its own key pair (private key in the secret store). */
+  /**
+   * Recipients: the console's own key (made on first use, private key in the secret store, so it can
+   * verify and drill), plus every configured recipient (keys held off this machine).
+   */
   async recipients(): Promise<string[]> {
-    const cfg = this.config()
-    if (cfg.recipients.length > 0) return cfg.recipients
-    const pair = await generateRecipient('FDA Offline Console backups', 'backups@fda-offline.invalid')
-    this.secrets.set(PRIVATE_KEY_SECRET, pair.privateKey)
-    this.saveConfig({ ...cfg, recipients: [pair.publicKey] })
-    return [pair.publicKey]
+    let armored = this.secrets.get(PRIVATE_KEY_SECRET)
+    if (!armored) {
+      armored = (await generateRecipient('FDA Offline Console backups', 'backups@fda-offline.invalid')).privateKey
+      this.secrets.set(PRIVATE_KEY_SECRET, armored)
+    }
+    return [await publicOf(armored), ...this.config().recipients]
   }
 
   private state(): LocalState {
