@@ -82,6 +82,8 @@ export interface S3Credentials {
  */
 export class S3Destination implements Destination {
   private readonly client: S3Client
+  /** Parts the last upload used (1 for a single PUT): for progress and tests. */
+  lastUploadParts = 0
   constructor(private readonly cfg: Extract<DestinationConfig, { kind: 's3' }>, creds: S3Credentials) {
     this.client = new S3Client({
       endpoint: cfg.endpoint ?? undefined,
@@ -107,7 +109,10 @@ export class S3Destination implements Destination {
       queueSize: 2,
       leavePartsOnError: false
     })
+    let parts = 0
+    upload.on('httpUploadProgress', (p) => (parts = Math.max(parts, p.part ?? 1)))
     await upload.done()
+    this.lastUploadParts = parts
   }
   async get(key: string): Promise<Readable> {
     const r = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.key(key) }))
