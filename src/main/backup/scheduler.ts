@@ -16,12 +16,18 @@ export function nextRuns(expr: string, count: number, from = new Date()): string
 const SCHEDULER: Actor = { userId: null, username: 'scheduler', client: 'system' }
 
 /** The job that each schedule starts. */
-export function startScheduled(s: Services, kind: ScheduleKind, actor: Actor = SCHEDULER) {
+export function startScheduled(s: Services, kind: ScheduleKind, actor: Actor = SCHEDULER, verify = true) {
   switch (kind) {
     case 'base':
-      return s.jobs.start('backup-base', 'Scheduled base backup', async (ctx) => `base backup ${(await s.backup.base(actor, ctx)).id}`)
     case 'dump':
-      return s.jobs.start('backup-dump', 'Scheduled logical dump', async (ctx) => `dump ${(await s.backup.dump(actor, ctx)).id}`)
+      return s.jobs.start(`backup-${kind}`, kind === 'base' ? 'Base backup' : 'Logical dump', async (ctx) => {
+        const m = kind === 'base' ? await s.backup.base(actor, ctx) : await s.backup.dump(actor, ctx)
+        if (!verify) return `${kind} backup ${m.id} stored`
+        // Every new backup is verified at once (decrypt, SHA-256, contents), so the calendar can show it verified.
+        const r = await s.backup.verify(m.id, actor, ctx)
+        if (!r.ok) throw new Error(`backup ${m.id} was stored but does not verify: ${r.checks.filter((c) => !c.ok).map((c) => c.detail).join('; ')}`)
+        return `${kind} backup ${m.id} stored and verified (${m.artifacts.reduce((n, a) => n + a.storedBytes, 0)} bytes)`
+      })
     case 'drill':
       return s.jobs.start('backup-drill', 'Scheduled restore drill', async (ctx) => {
         const r = await s.backup.drill({}, actor, ctx)

@@ -14,8 +14,8 @@ export const backupContract = {
       destinationDescription: z.string()
     })
   ),
-  /** Starts a base backup, a logical dump, or WAL shipping now. */
-  run: base.meta({ role: 'operator' }).input(z.object({ type: z.enum(['base', 'dump', 'wal']).default('base') })).output(JobRecord),
+  /** Starts a base backup or a logical dump (verified at once unless verify is false), or WAL shipping, now. */
+  run: base.meta({ role: 'operator' }).input(z.object({ type: z.enum(['base', 'dump', 'wal']).default('base'), verify: z.boolean().default(true) })).output(JobRecord),
   verify: base.meta({ role: 'operator' }).input(z.object({ id: z.string().regex(/^[A-Za-z0-9-]+$/) })).output(JobRecord),
   /** Restores a backup (default: the newest) into a scratch container, checks it, records RTO/RPO, removes it. */
   drill: base.meta({ role: 'operator' }).input(z.object({ id: z.string().regex(/^[A-Za-z0-9-]+$/).optional() })).output(JobRecord),

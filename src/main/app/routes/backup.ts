@@ -36,7 +36,7 @@ export const backupRoutes = {
         const m = await s.backup.shipWal(actor, ctx)
         return m ? `${m.walSegments.length} WAL files shipped as ${m.id}` : 'nothing new to ship'
       })
-    return startScheduled(s, input.type, actor)
+    return startScheduled(s, input.type, actor, input.verify)
   }),
   verify: api.backup.verify.handler(({ input, context }) => {
     const s = context.services

@@ -23,11 +23,12 @@ export function registerBackupCommands(kit: CliKit): void {
 
   backup
     .command('run')
-    .description('take a backup now (a base backup by default; also ships archived WAL)')
+    .description('take a backup now (a base backup by default, which also ships archived WAL), then verify it')
     .addOption(new Option('--type <type>', 'what to take').choices(['base', 'dump', 'wal']).default('base'))
-    .action(async (o: { type: 'base' | 'dump' | 'wal' }) => {
+    .option('--no-verify', 'skip the verification that follows every new backup')
+    .action(async (o: { type: 'base' | 'dump' | 'wal'; verify: boolean }) => {
       const { s, api } = await open()
-      await runJob(s, api, api.backup.run({ type: o.type }))
+      await runJob(s, api, api.backup.run({ type: o.type, verify: o.verify }))
     })
 
   backup.command('list').description('backups at the destination, with verification, drills and retention').action(async () => {
