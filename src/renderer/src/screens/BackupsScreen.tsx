@@ -22,12 +22,12 @@ function monthDays(year: number, month: number): Date[] {
   return out
 }
 
-/** Share of [from, to) covered by the recoverable ranges, as positioned segments (0–100 %). */
+/** Share of [from, to) covered by the recoverable ranges, as positioned segments (0–100 %); a moment (a backup without WAL after it yet) stays visible as a sliver. */
 function coverage(ranges: { from: string; to: string }[], from: number, to: number): { left: number; width: number }[] {
   return ranges
     .map((r) => [Math.max(from, Date.parse(r.from)), Math.min(to, Date.parse(r.to))])
-    .filter(([a, b]) => b > a)
-    .map(([a, b]) => ({ left: ((a - from) / (to - from)) * 100, width: ((b - a) / (to - from)) * 100 }))
+    .filter(([a, b]) => b >= a && a < to)
+    .map(([a, b]) => ({ left: ((a - from) / (to - from)) * 100, width: Math.max(0.4, ((b - a) / (to - from)) * 100) }))
 }
 
 /** Backup calendar: backups per day, verification and drills, retention marks, the recoverable window, restore, schedules. */
@@ -135,7 +135,7 @@ function DayItem({ b }: { b: BackupEntry }): React.JSX.Element {
 
 function DayDetails({ day, entries, ranges, onJob }: { day: string; entries: BackupEntry[]; ranges: { from: string; to: string }[]; onJob: (fn: () => Promise<{ id: string }>) => void }): React.JSX.Element {
   const dayStart = Date.parse(`${day}T00:00:00Z`)
-  const covered = ranges.map((r) => ({ from: Math.max(dayStart, Date.parse(r.from)), to: Math.min(dayStart + DAY, Date.parse(r.to), Date.now()) })).filter((r) => r.to > r.from)
+  const covered = ranges.map((r) => ({ from: Math.max(dayStart, Date.parse(r.from)), to: Math.min(dayStart + DAY, Date.parse(r.to), Date.now()) })).filter((r) => r.to >= r.from)
   const [time, setTime] = useState('')
   const [into, setInto] = useState<'green' | 'scratch'>('scratch')
   const [sign, setSign] = useState({ username: '', password: '', comment: '' })
