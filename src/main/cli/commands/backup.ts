@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Option } from 'commander'
 import type { BackupEntry } from '../../../shared/schemas/backup'
+import { PRIVATE_KEY_SECRET } from '../../backup/store'
 import { resolveHome } from '../../config/home'
 import { ExitError, type CliKit } from '../main'
 
@@ -134,6 +135,33 @@ export function registerBackupCommands(kit: CliKit): void {
       const r = await api.backup.addRecipient({ armoredPublicKey: readFileSync(file, 'utf8') })
       print(r, () => `recipient ${r.fingerprint} added`)
     })
+
+  // The private key never crosses the API (no procedure returns it): these run in this process only, for an administrator.
+  const key = backup.command('key').description("the console's backup private key (keep an exported copy off this machine)")
+  const asAdmin = async () => {
+    const { s, api } = await open()
+    const state = await api.auth.state()
+    if (state.usersExist && state.user?.role !== 'admin') throw new ExitError(1, 'only an administrator may export or import the backup key; sign in with --user NAME --password-stdin')
+    return { s, actor: { userId: state.user?.id ?? null, username: state.user?.username ?? 'cli', client: 'cli' as const } }
+  }
+  key.command('export').argument('<file>').description('write the armored private key (mode 0600) for gpg --import elsewhere').action(async (file: string) => {
+    const { s, actor } = await asAdmin()
+    await s.backup.store.recipients() // makes the key on first use
+    writeFileSync(file, s.backup.store.privateKey().armored, { mode: 0o600 })
+    await s.audit.record(actor, { action: 'backup.key.export', targetType: 'backup-key', targetKey: file })
+    print({ file }, () => `private key written to ${file}; keep it safe and off this machine`)
+  })
+  key.command('import').argument('<file>').description('use this armored private key (e.g. on a new machine restoring old backups)').action(async (file: string) => {
+    const { s, actor } = await asAdmin()
+    const armored = readFileSync(file, 'utf8')
+    const { publicOf, describePublicKey } = await import('../../backup/pgp')
+    const info = await describePublicKey(await publicOf(armored)).catch((e: Error) => {
+      throw new ExitError(1, `${file} is not an armored OpenPGP private key: ${e.message}`)
+    })
+    s.backup.store.setSecret(PRIVATE_KEY_SECRET, armored)
+    await s.audit.record(actor, { action: 'backup.key.import', targetType: 'backup-key', targetKey: info.fingerprint })
+    print(info, () => `private key ${info.fingerprint} imported`)
+  })
 
   const bench = program.commands.find((c) => c.name() === 'bench')
   bench
