@@ -14,6 +14,7 @@ import { testStack } from '../support/test-stack'
 
 /** Ports from this capability's block (60300–60399): the test stack at 60300+offset, scratch restores at 60390. */
 const s = testStack(60300)
+const PASSWORD = 'correct horse battery staple'
 const SCRATCH_PORT = 60390
 const actor = { userId: null, username: 'backup-test', client: 'system' as const }
 const ctx = (): JobContext => ({ jobId: 'test', signal: new AbortController().signal, report: () => {} })
@@ -40,6 +41,8 @@ beforeAll(async () => {
   const load = await s.services.jobs.wait((await s.client.data.loadSamples()).id)
   if (load.state !== 'succeeded') throw new Error(`samples: ${load.error}`)
   backups().store.saveConfig({ ...backups().config(), scratchPort: SCRATCH_PORT })
+  // The client signs in as the first administrator (restores are signed).
+  await s.client.auth.setupFirstAdmin({ username: 'alice', printedName: 'Alice Admin', password: PASSWORD })
   await admin((c) => c.query('CREATE TABLE public.pitr_probe (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'))
 }, 300_000)
 
@@ -136,6 +139,35 @@ describe('corruption', () => {
     expect(report.ok).toBe(false)
     expect(report.checks.find((c) => !c.ok)!.detail).toContain(`artifact ${dump.artifacts[0].key} is corrupt`)
   }, 60_000)
+})
+
+describe('restore into GREEN', () => {
+  it('a signed restore to T brings GREEN up with exactly the rows at T, beside the live BLUE', async () => {
+    await admin((c) => c.query('INSERT INTO public.pitr_probe SELECT FROM generate_series(1, 2)'))
+    await new Promise((r) => setTimeout(r, 1500))
+    const T = new Date().toISOString()
+    await new Promise((r) => setTimeout(r, 1500))
+    await admin((c) => c.query('INSERT INTO public.pitr_probe SELECT FROM generate_series(1, 4)'))
+    const atT = (await admin((c) => c.query<{ n: number }>('SELECT count(*)::int AS n FROM public.pitr_probe WHERE at <= $1', [T]))).rows[0].n
+    const { shipWal } = await import('../../src/main/backup/ship-wal')
+    await shipWal((backups() as unknown as { deps: never }).deps, actor, ctx(), 'blue', { switchFirst: true })
+    await expect(s.client.backup.restore({ time: T, into: 'green', username: 'alice', password: 'wrong password!' })).rejects.toThrow()
+    const job = await s.client.backup.restore({ time: T, into: 'green', username: 'alice', password: PASSWORD, comment: 'integration test' })
+    const done = await s.services.jobs.wait(job.id)
+    expect(done.error).toBeNull()
+    expect(done.last?.message).toMatch(/into GREEN/)
+    const green = new pg.Client({ ...s.services.stack.target('green'), host: '127.0.0.1' })
+    await green.connect()
+    try {
+      expect((await green.query('SELECT count(*)::int AS n FROM public.pitr_probe')).rows[0].n).toBe(atT)
+      expect((await green.query('SELECT pg_is_in_recovery() AS r')).rows[0].r).toBe(false)
+    } finally {
+      await green.end()
+    }
+    expect((await s.services.stack.status()).liveColor).toBe('blue')
+    const sig = await s.services.db.app().query("SELECT after FROM console.audit_log WHERE action = 'signature' AND seq = $1", [job.signatureSeq])
+    expect(sig.rows[0].after).toMatchObject({ meaning: 'responsibility', printedName: 'Alice Admin' })
+  }, 240_000)
 })
 
 describe('recovery point after losing the primary', () => {
