@@ -6,6 +6,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Manifest } from '../../src/shared/schemas/backup'
 import { openArtifact } from '../../src/main/backup/artifact'
+import { runCli } from '../../src/main/cli/main'
 import { generateRecipient } from '../../src/main/backup/pgp'
 import { PRIVATE_KEY_SECRET } from '../../src/main/backup/store'
 import type { JobContext } from '../../src/main/jobs/job-manager'
@@ -127,6 +128,34 @@ describe('point in time', () => {
     const drill = await backups().drill({ id: dump.id }, actor, ctx())
     expect(drill.checks.filter((c) => !c.ok)).toEqual([])
   }, 240_000)
+})
+
+describe('command line', () => {
+  it('backup list --json shows every backup with its verification, and verify exits 0 naming the checks', async () => {
+    const { token } = await s.client.auth.issueToken({ password: PASSWORD })
+    let out = ''
+    let err = ''
+    const [o, e] = [process.stdout.write, process.stderr.write]
+    process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write
+    process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write
+    let codes: number[]
+    try {
+      codes = [
+        await runCli(['--home', s.home, '--token', token, '--json', 'backup', 'list']),
+        await runCli(['--home', s.home, '--token', token, 'backup', 'prune', '--dry-run']),
+        await runCli(['--home', s.home, '--token', token, 'backup', 'schedule', 'set', 'base', 'every day'])
+      ]
+    } finally {
+      process.stdout.write = o
+      process.stderr.write = e
+    }
+    expect(codes).toEqual([0, 0, 1])
+    const list = JSON.parse(out.slice(0, out.indexOf('\n}\n') + 2))
+    expect(list.backups.map((b: { manifest: { id: string } }) => b.manifest.id)).toEqual(expect.arrayContaining([base.id, dump.id]))
+    expect(list.backups.find((b: { manifest: { id: string } }) => b.manifest.id === base.id).verified.ok).toBe(true)
+    expect(out).toContain(`keep  ${base.id}`)
+    expect(err).toContain('"every day" is not a cron expression')
+  }, 60_000)
 })
 
 describe('corruption', () => {
