@@ -66,6 +66,11 @@ describe('base backup and dump', () => {
     const report = await backups().verify(base.id, actor, ctx())
     expect(report.checks.map((c) => [c.name, c.ok, c.detail])).toEqual(expect.arrayContaining([[expect.stringMatching(/^contents /), true, expect.stringMatching(/backup_label START WAL LOCATION .* matches/)]]))
     expect(report.ok).toBe(true)
+    const audit = await s.services.db.app().query<{ action: string; after: { sha256: string[]; auditHead: string } }>(
+      "SELECT action, after FROM console.audit_log WHERE target_key = $1 ORDER BY seq", [base.id])
+    expect(audit.rows.map((r) => r.action)).toEqual(['backup.base', 'backup.verify'])
+    expect(audit.rows[0].after.sha256[0]).toContain(a.sha256Stored)
+    expect(audit.rows[0].after.auditHead).toBe(base.auditHead!.hash)
   }, 180_000)
 
   it('a dump is taken in one snapshot and pg_restore --list reads it', async () => {
