@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Manifest } from '../../src/shared/schemas/backup'
 import { openArtifact } from '../../src/main/backup/artifact'
 import { runCli } from '../../src/main/cli/main'
+import { execText } from '../../src/main/backup/exec-stream'
+import { segmentOf } from '../../src/main/backup/facts'
 import { generateRecipient } from '../../src/main/backup/pgp'
 import { PRIVATE_KEY_SECRET } from '../../src/main/backup/store'
 import type { JobContext } from '../../src/main/jobs/job-manager'
@@ -160,6 +162,23 @@ describe('command line', () => {
     expect(list.backups.find((b: { manifest: { id: string } }) => b.manifest.id === base.id).verified.ok).toBe(true)
     expect(out).toContain(`keep  ${base.id}`)
     expect(err).toContain('"every day" is not a cron expression')
+  }, 60_000)
+})
+
+describe('retention', () => {
+  it('prune keeps every backup that retention keeps and trims shipped WAL older than the oldest base backup from the archive volume', async () => {
+    const blue = createDockerClient().getContainer(`${s.stackName}-blue`)
+    const list = async () => (await execText(blue, ['ls', '-1', '/var/lib/fda/wal-archive/blue'])).stdout.split('\n').filter((f) => /^[0-9A-F]{24}$/.test(f))
+    const before = await list()
+    const first = segmentOf(base.startLsn!, base.timeline!)
+    expect(before.some((f) => f < first)).toBe(true)
+    const decisions = await backups().prune(actor, false)
+    expect(decisions.filter((d) => !d.keep)).toEqual([])
+    const after = await list()
+    expect(after.filter((f) => f < first)).toEqual([])
+    expect(after).toContain(first)
+    const audit = await s.services.db.app().query("SELECT after FROM console.audit_log WHERE action = 'backup.prune' ORDER BY seq DESC LIMIT 1")
+    expect(audit.rows[0].after.archiveSegmentsRemoved).toBe(before.length - after.length)
   }, 60_000)
 })
 

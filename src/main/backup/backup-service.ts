@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import type { BackupCatalog, BackupConfig, DrillResult, Manifest, RetentionDecision } from '../../shared/schemas/backup'
 import type { Services } from '../app/services'
 import type { Actor } from '../db/database'
 import type { JobContext } from '../jobs/job-manager'
+import { containerName, volumeNames } from '../stack/spec'
 import { StackError } from '../stack/stack-error'
 import { listManifests, manifestKey, readManifest, recoverableRanges } from './catalog'
 import { colorContainer, liveColor, type BackupDeps } from './context'
@@ -10,8 +12,7 @@ import { segmentOf } from './facts'
 import { decideRetention } from './retention'
 import { chooseBase, integrityChecks, lastReplayed, restoreDump, restorePhysical, scratchClient, type RestoreTarget } from './restore'
 import { createScratch, removeScratch, waitPromoted } from './scratch'
-import { containerName, volumeNames } from '../stack/spec'
-import { execText } from './exec-stream'
+import { ensureSuccess, execStream, execText } from './exec-stream'
 import { BackupStore } from './store'
 import { shipWal } from './ship-wal'
 import { takeBaseBackup, takeDump } from './take-backup'
@@ -245,11 +246,39 @@ export class BackupService {
       for (const a of m.artifacts) await dest.delete(a.key)
       await dest.delete(manifestKey(m.id))
     }
+    const archiveSegmentsRemoved = await this.trimArchive(manifests, decisions)
     await this.deps.s.audit.record(actor, {
       action: 'backup.prune', targetType: 'backup', targetKey: dest.describe,
-      after: { pruned: doomed.map((d) => ({ id: d.id, reason: d.reason })), kept: decisions.filter((d) => d.keep).length }
+      after: { pruned: doomed.map((d) => ({ id: d.id, reason: d.reason })), kept: decisions.filter((d) => d.keep).length, archiveSegmentsRemoved }
     })
     return decisions
+  }
+
+  /**
+   * The WAL-archive volume would otherwise grow for ever: segments already shipped to the
+   * destination and older than the oldest retained base backup of their color are removed from it.
+   */
+  private async trimArchive(manifests: Manifest[], decisions: RetentionDecision[]): Promise<number> {
+    const live = await liveColor(this.deps).catch(() => null)
+    if (!live) return 0
+    const kept = new Set(decisions.filter((d) => d.keep).map((d) => d.id))
+    let removed = 0
+    for (const color of ['blue', 'green'] as const) {
+      const bases = manifests.filter((m) => m.type === 'base' && m.color === color && kept.has(m.id) && m.startLsn && m.timeline !== null)
+      if (bases.length === 0) continue
+      const oldest = bases.map((b) => segmentOf(b.startLsn!, b.timeline!).slice(8)).sort()[0]
+      const shipped = new Set(manifests.filter((m) => m.type === 'wal' && m.color === color).flatMap((m) => m.walSegments))
+      const dir = `/var/lib/fda/wal-archive/${color}`
+      const container = colorContainer(this.deps, live)
+      const { stdout } = await execText(container, ['bash', '-c', `ls -1 ${dir} 2>/dev/null || true`])
+      const doomed = stdout.split('\n').filter((f) => /^[0-9A-F]{24}$/.test(f) && f.slice(8) < oldest && shipped.has(f))
+      if (doomed.length === 0) continue
+      const rm = await execStream(container, ['bash', '-c', `cd ${dir} && xargs rm -f --`], { stdin: Readable.from([doomed.join('\n') + '\n']) })
+      rm.stdout.resume()
+      await ensureSuccess('removing archived WAL', rm)
+      removed += doomed.length
+    }
+    return removed
   }
 }
 

@@ -7,6 +7,8 @@ export interface StreamedExec {
   stdout: Readable
   /** Resolves with the exit code and the (bounded) standard error once the command ends. */
   done: Promise<{ exitCode: number; stderr: string }>
+  /** Closes the connection to the command (cancel): its output pipe breaks and it stops. */
+  kill(): void
 }
 
 const STDERR_LIMIT = 64 * 1024
@@ -53,7 +55,11 @@ export async function execStream(container: Docker.Container, cmd: string[], opt
     })
   })
   done.catch(() => {}) // observed by the caller; never an unhandled rejection
-  return { stdout, done }
+  const kill = (): void => {
+    stream.destroy()
+    stdout.destroy(new Error('cancelled'))
+  }
+  return { stdout, done, kill }
 }
 
 /** Awaits the end of a streamed command and throws with its standard error when it failed. */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { Manifest } from '../../shared/schemas/backup'
+import { Manifest, type Artifact } from '../../shared/schemas/backup'
 import type { Color } from '../../shared/schemas'
 import type { JobContext } from '../jobs/job-manager'
 import { withClient } from '../db/connection'
@@ -44,9 +44,17 @@ export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, colo
   const total = fresh.reduce((n, f) => n + f.size, 0)
   const compress = cfg.compression === 'zstd' ? `zstd -q -T0 -${cfg.compressionLevel}` : 'lz4 -q'
   const exec = await execStream(container, ['bash', '-c', `set -o pipefail; tar -C ${dir} -cf - -T - | ${compress}`], { stdin: Readable.from([fresh.map((f) => f.name).join('\n') + '\n']) })
-  const artifact = await storeArtifact(dest, `backups/${id}/wal.tar.${cfg.compression === 'zstd' ? 'zst' : 'lz4'}.gpg`, 'wal.tar', cfg.compression, exec.stdout, recipients,
-    (n) => ctx.report({ phase: 'ship WAL', done: n, total: Math.max(n, total / 4), unit: 'bytes' }))
-  await ensureSuccess('tar of WAL', exec)
+  const key = `backups/${id}/wal.tar.${cfg.compression === 'zstd' ? 'zst' : 'lz4'}.gpg`
+  ctx.signal.addEventListener('abort', () => exec.kill(), { once: true })
+  let artifact: Artifact
+  try {
+    artifact = await storeArtifact(dest, key, 'wal.tar', cfg.compression, exec.stdout, recipients,
+      (n) => ctx.report({ phase: 'ship WAL', done: n, total: Math.max(n, total / 4), unit: 'bytes' }))
+    await ensureSuccess('tar of WAL', exec)
+  } catch (e) {
+    await dest.delete(key).catch(() => {})
+    throw e
+  }
   const segments = fresh.filter((f) => isSegment(f.name)).map((f) => f.name)
   const facts = await withClient(d.s.stack.target(c), async (cl) => (await cl.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v, 5_000).catch(() => 'unknown')
   const manifest = Manifest.parse({

@@ -45,9 +45,15 @@ export async function takeBaseBackup(d: BackupDeps, actor: Actor, ctx: JobContex
   let artifact: Artifact
   let stderr: string
   try {
-    ctx.signal.addEventListener('abort', () => exec.stdout.destroy(new Error('cancelled')), { once: true })
-    artifact = await storeArtifact(dest, `backups/${id}/base.tar.${ext(cfg.compression)}.gpg`, 'base.tar', cfg.compression, exec.stdout, recipients)
-    stderr = await ensureSuccess('pg_basebackup', exec)
+    ctx.signal.addEventListener('abort', () => exec.kill(), { once: true })
+    const key = `backups/${id}/base.tar.${ext(cfg.compression)}.gpg`
+    try {
+      artifact = await storeArtifact(dest, key, 'base.tar', cfg.compression, exec.stdout, recipients)
+      stderr = await ensureSuccess('pg_basebackup', exec)
+    } catch (e) {
+      await dest.delete(key).catch(() => {}) // a failed or cancelled backup leaves no artifact without a manifest
+      throw e
+    }
   } finally {
     clearInterval(poll)
   }
@@ -92,11 +98,18 @@ export async function takeDump(d: BackupDeps, actor: Actor, ctx: JobContext): Pr
     const exec = await execStream(colorContainer(d, color), ['bash', '-c',
       `set -o pipefail; pg_dump -h 127.0.0.1 -p ${port} -U ${ADMIN_USER} -d mirror -Fc -Z0 --snapshot=${snap.rows[0].snap} | ${compressCmd(cfg.compression, cfg.compressionLevel)}`
     ], { env: [`PGPASSWORD=${target.password}`] })
-    ctx.signal.addEventListener('abort', () => exec.stdout.destroy(new Error('cancelled')), { once: true })
+    ctx.signal.addEventListener('abort', () => exec.kill(), { once: true })
     const estimate = Number(snap.rows[0].size) / 3 // compressed dumps of this data are about a third of the database
-    const artifact = await storeArtifact(dest, `backups/${id}/mirror.dump.${ext(cfg.compression)}.gpg`, 'mirror.dump', cfg.compression, exec.stdout, recipients,
-      (n) => ctx.report({ phase: 'dump', done: n, total: Math.max(n, estimate), unit: 'bytes' }))
-    await ensureSuccess('pg_dump', exec)
+    const key = `backups/${id}/mirror.dump.${ext(cfg.compression)}.gpg`
+    let artifact: Artifact
+    try {
+      artifact = await storeArtifact(dest, key, 'mirror.dump', cfg.compression, exec.stdout, recipients,
+        (n) => ctx.report({ phase: 'dump', done: n, total: Math.max(n, estimate), unit: 'bytes' }))
+      await ensureSuccess('pg_dump', exec)
+    } catch (e) {
+      await dest.delete(key).catch(() => {})
+      throw e
+    }
     await c.query('COMMIT')
     const manifest = Manifest.parse({
       format: 'fda-offline-backup/1', id, type: 'dump', color, stackName: d.s.settings.stackName, startedAt, stoppedAt: new Date().toISOString(),
