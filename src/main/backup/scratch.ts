@@ -1,6 +1,8 @@
 import type Docker from 'dockerode'
 import pg from 'pg'
+import { portIsFree } from '../stack/port-check'
 import { LABEL_ROLE, LABEL_STACK } from '../stack/spec'
+import { StackError } from '../stack/stack-error'
 import type { BackupDeps } from './context'
 import { walArchiveVolume } from './context'
 import { execText } from './exec-stream'
@@ -57,6 +59,11 @@ export async function createScratch(d: BackupDeps, opts: { dataVolume?: string; 
 
 /** Starts PostgreSQL on the restored data directory (no archiving: a scratch copy must not write into the stack's archive). */
 export async function startScratchPostgres(h: ScratchHandle): Promise<void> {
+  // A server removed a moment ago may still hold the port briefly; anything else holding it is named.
+  for (let i = 0; !(await portIsFree(h.port)); i++) {
+    if (i >= 40) throw new StackError('PORT_IN_USE', `The scratch port 127.0.0.1:${h.port} is in use.`, 'Stop what listens there, or set scratchPort in <home>/backup/config.json to a free port.')
+    await new Promise((r) => setTimeout(r, 500))
+  }
   const cmd = `exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D ${PGDATA} -c port=${h.port} -c listen_addresses=127.0.0.1 ` +
     `-c archive_mode=off -c shared_buffers=128MB -c cluster_name=fda-scratch >> /var/lib/fda/restore.log 2>&1`
   const exec = await h.container.exec({ Cmd: ['bash', '-c', cmd], AttachStdout: false, AttachStderr: false })
