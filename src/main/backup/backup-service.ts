@@ -47,7 +47,7 @@ export class BackupService {
 
   async catalog(now = new Date()): Promise<BackupCatalog & { problems: string[] }> {
     const dest = this.store.destination()
-    const { manifests, problems } = await listManifests(dest)
+    const { manifests, problems } = await listManifests(dest, this.store.manifestCache)
     const decisions = new Map(this.retention(manifests, now).map((d) => [d.id, d]))
     const drills = this.store.drills()
     const wal = manifests.filter((m) => m.type === 'wal')
@@ -96,7 +96,7 @@ export class BackupService {
    */
   async drill(opts: { id?: string; time?: string; keep?: boolean; kind?: 'drill' | 'restore' }, actor: Actor, ctx: JobContext): Promise<DrillResult> {
     const started = Date.now()
-    const { manifests } = await listManifests(this.store.destination())
+    const { manifests } = await listManifests(this.store.destination(), this.store.manifestCache)
     let m: Manifest
     let target: RestoreTarget
     if (opts.time) {
@@ -150,7 +150,7 @@ export class BackupService {
   /** Restores the latest recoverable moment (every WAL segment available) into scratch: what a lost primary leaves. */
   async restoreLatest(actor: Actor, ctx: JobContext, failedAt: string): Promise<DrillResult> {
     const started = Date.now()
-    const { manifests } = await listManifests(this.store.destination())
+    const { manifests } = await listManifests(this.store.destination(), this.store.manifestCache)
     const base = manifests.filter((x) => x.type === 'base').at(-1)
     if (!base) throw new StackError('INVALID_REQUEST', 'There is no base backup.', 'Run `fda-offline backup run --type base` first.')
     const h = await createScratch(this.deps)
@@ -185,7 +185,7 @@ export class BackupService {
     if (Number.isNaN(t.getTime()) || t.getTime() > Date.now()) throw new StackError('INVALID_REQUEST', `${time} is not a past moment.`, 'Give an ISO 8601 time inside the recoverable window.')
     const live = await liveColor(this.deps)
     if (live === 'green') throw new StackError('INVALID_REQUEST', 'GREEN is the live color; restoring into it would replace the data clients use.', 'Promote BLUE first, or restore into scratch.')
-    const { manifests } = await listManifests(this.store.destination())
+    const { manifests } = await listManifests(this.store.destination(), this.store.manifestCache)
     const base = chooseBase(manifests, t.toISOString())
     const names = volumeNames(s.settings.stackName)
     ctx.report({ phase: 'prepare GREEN', message: 'removing the GREEN container and its data volume' })
@@ -235,7 +235,7 @@ export class BackupService {
   /** Deletes what retention no longer keeps (or, dry run, only lists it), audited. */
   async prune(actor: Actor, dryRun: boolean, ctx?: JobContext): Promise<RetentionDecision[]> {
     const dest = this.store.destination()
-    const { manifests } = await listManifests(dest)
+    const { manifests } = await listManifests(dest, this.store.manifestCache)
     const decisions = this.retention(manifests)
     const doomed = decisions.filter((d) => !d.keep)
     if (dryRun) return decisions

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { Manifest, type BackupCatalog } from '../../shared/schemas/backup'
 import type { Destination } from './destination'
@@ -10,14 +12,23 @@ async function readAll(r: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** Every manifest at the destination, oldest first; an unreadable manifest is reported, not skipped silently. */
-export async function listManifests(dest: Destination): Promise<{ manifests: Manifest[]; problems: string[] }> {
+/**
+ * Every manifest at the destination, oldest first; an unreadable manifest is reported, not skipped
+ * silently. Manifests never change once written, so a local cache (by key and size) saves fetching
+ * them again from remote storage.
+ */
+export async function listManifests(dest: Destination, cacheDir?: string): Promise<{ manifests: Manifest[]; problems: string[] }> {
   const keys = (await dest.list('backups/')).filter((o) => o.key.endsWith('/manifest.json'))
   const manifests: Manifest[] = []
   const problems: string[] = []
+  if (cacheDir) mkdirSync(cacheDir, { recursive: true })
   for (const k of keys) {
     try {
-      manifests.push(Manifest.parse(JSON.parse(await readAll(await dest.get(k.key)))))
+      const cached = cacheDir ? join(cacheDir, `${k.key.split('/')[1]}-${k.size}.json`) : null
+      const text = cached && existsSync(cached) ? readFileSync(cached, 'utf8') : await readAll(await dest.get(k.key))
+      const m = Manifest.parse(JSON.parse(text))
+      if (cached && !existsSync(cached)) writeFileSync(cached, text)
+      manifests.push(m)
     } catch (e) {
       problems.push(`${k.key}: ${(e as Error).message.split('\n')[0]}`)
     }

@@ -43,7 +43,7 @@ export function chooseBase(manifests: Manifest[], time: string): Manifest {
  * WAL not yet shipped, which is what keeps the recovery point within archive_timeout of a failure.
  */
 export async function restorePhysical(d: BackupDeps, h: ScratchHandle, base: Manifest, target: RestoreTarget, ctx: JobContext, start = true): Promise<void> {
-  const { manifests } = await listManifests(d.store.destination())
+  const { manifests } = await listManifests(d.store.destination(), d.store.manifestCache)
   const bytes = base.artifacts[0].storedBytes
   ctx.report({ phase: 'restore base', done: 0, total: bytes, unit: 'bytes', message: `restoring ${base.id}` })
   await pipeArtifactInto(d, h, base, 0, `tar -x -C ${PGDATA}`)

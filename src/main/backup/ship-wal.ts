@@ -33,7 +33,7 @@ export async function shipWal(d: BackupDeps, actor: Actor, ctx: JobContext, colo
   })
   // Complete files only: a segment is exactly 16 MiB; history and backup-label files once settled.
   .filter((f) => (isSegment(f.name) ? f.size === SEGMENT_BYTES : /\.(history|backup)$/.test(f.name) && now - f.mtime > 2))
-  const shipped = new Set((await listManifests(dest)).manifests.filter((m) => m.type === 'wal' && m.color === c).flatMap((m) => m.walSegments))
+  const shipped = new Set((await listManifests(dest, d.store.manifestCache)).manifests.filter((m) => m.type === 'wal' && m.color === c).flatMap((m) => m.walSegments))
   const fresh = files.filter((f) => !shipped.has(f.name)).sort((a, b) => a.name.localeCompare(b.name))
   if (fresh.length === 0) return null
   const cfg = d.store.config()

@@ -28,6 +28,11 @@ export class BackupStore {
     mkdirSync(this.dir, { recursive: true })
   }
 
+  /** Manifests already read from the destination (they never change once written). */
+  get manifestCache(): string {
+    return join(this.dir, 'manifest-cache')
+  }
+
   config(): BackupConfig {
     const file = join(this.dir, 'config.json')
     if (!existsSync(file)) return BackupConfig.parse({})

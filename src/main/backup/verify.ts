@@ -77,7 +77,7 @@ function describeContents(m: Manifest, key: string, listing: string[], stderr: s
 
 /** WAL from the base backup's first segment to the newest shipped one without a gap, and how far that is from now. */
 async function walContinuity(d: BackupDeps, base: Manifest): Promise<VerifyReport['checks'][number]> {
-  const { manifests } = await listManifests(d.store.destination())
+  const { manifests } = await listManifests(d.store.destination(), d.store.manifestCache)
   const r = rollForward(base, manifests)
   const current = await withClient(d.s.stack.target(base.color), async (c) => (await c.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0].f, 5000).catch(() => null)
   const hex = (n: number | null) => (n === null ? '-' : n.toString(16).toUpperCase())
