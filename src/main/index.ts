@@ -3,6 +3,7 @@ import { RPCHandler } from '@orpc/server/message-port'
 import { router } from './app/router'
 import { prepareRunningDatabases } from './app/lifecycle'
 import { createServices } from './app/services'
+import { startBackupSchedules } from './backup/scheduler'
 import { installMenu } from './electron/menu'
 import { startLocalApiWithServer } from './openfda/local-api/service'
 import { StackError } from './stack/stack-error'
@@ -12,6 +13,7 @@ import { createMainWindow } from './electron/window'
 if (!app.requestSingleInstanceLock()) app.quit()
 else {
   const services = createServices({ host: 'desktop' })
+  startBackupSchedules(services) // backup schedules run while the console runs
   const handler = new RPCHandler(router)
   let win: ReturnType<typeof createMainWindow> | null = null
 

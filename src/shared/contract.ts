@@ -2,6 +2,7 @@ import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
 import { base, Ok } from './contract-base'
 import { openfdaApiContract } from './contracts/openfda-api'
+import { backupContract } from './contracts/backup'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -92,6 +93,7 @@ export const contract = {
     get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),
     watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
     cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
-  }
+  },
+  backup: backupContract,
 }
 export type Contract = typeof contract

@@ -14,6 +14,7 @@ import { actorOf, currentSession, usersExist, type ApiContext } from './auth'
 import { bringStackUp, takeStackDown } from './lifecycle'
 import { openfdaApiRoutes } from './routes/openfda-api'
 import { deployRoutes } from './routes/deploy'
+import { backupRoutes } from './routes/backup'
 
 export type { ApiContext } from './auth'
 
@@ -174,6 +175,7 @@ export const router = api.router({
       yield* context.services.jobs.watch(input.jobId, signal)
     }),
     cancel: api.jobs.cancel.handler(({ input, context }) => context.services.jobs.cancel(input.jobId))
-  }
+  },
+  backup: backupRoutes,
 })
 export type Router = typeof router

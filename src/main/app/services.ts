@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditService } from '../audit/audit-service'
+import { BackupService } from '../backup/backup-service'
 import { resolveHome } from '../config/home'
 import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
@@ -34,6 +35,7 @@ export interface Services {
   records: RecordStore
   consoleSettings: ConsoleSettings
   deploy: DeployService
+  backup: BackupService
   close(): Promise<void>
 }
 
@@ -48,9 +50,11 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   const db = new Database(stack, secrets)
   const audit = new AuditService(db)
   const consoleSettings = new ConsoleSettings(db, audit)
+  const jobs = new JobManager(home)
   return {
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
-    jobs: new JobManager(home), stack, db, audit,
+    jobs, stack, db, audit,
+    backup: new BackupService({ stack, db, audit, settings, secrets, home, jobs, resourcesDir }, createDockerClient()),
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
     consoleSettings,

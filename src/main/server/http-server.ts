@@ -1,3 +1,4 @@
+import { startBackupSchedules } from '../backup/scheduler'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -44,6 +45,7 @@ export interface RunningServer {
 export async function startServerMode(services: Services, opts: ServerModeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url')
   const rpc = new RPCHandler(router)
+  const schedules = startBackupSchedules(services) // backup schedules run while the console runs
   let allowedHosts: Set<string> = new Set()
 
   const server = createServer((req, res) => {
@@ -90,6 +92,7 @@ export async function startServerMode(services: Services, opts: ServerModeOption
   return {
     server, url, token, loginUrl: `${url}/login?token=${token}`,
     close: () => new Promise((resolve) => {
+      schedules.stop()
       server.closeAllConnections()
       server.close(() => resolve())
     })

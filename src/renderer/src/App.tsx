@@ -5,6 +5,7 @@ import { api } from './api/client'
 import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
 import { BlueGreenScreen } from './screens/BlueGreenScreen'
+import { BackupsScreen } from './screens/BackupsScreen'
 import { ComingSoon } from './screens/ComingSoon'
 import { MigrationScreen } from './screens/MigrationScreen'
 import { StatusScreen } from './screens/StatusScreen'
@@ -98,6 +99,8 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <BlueGreenScreen />
         ) : screen.id === 'users' ? (
           <UsersScreen />
+        ) : screen.id === 'backups' ? (
+          <BackupsScreen />
         ) : (
           <ComingSoon title={screen.label} what={'issue' in screen ? screen.issue : ''} />
         )}

@@ -1,4 +1,5 @@
 import type { CliKit } from '../main'
+import { registerBackupCommands } from './backup'
 import { registerDeployCommands } from './deploy'
 import { registerLocalApiCommands } from './local-api'
 
@@ -6,4 +7,5 @@ import { registerLocalApiCommands } from './local-api'
 export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [
   registerLocalApiCommands,
   registerDeployCommands,
+  registerBackupCommands,
 ]

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { bringStackUp } from '../app/lifecycle'
+import { createServices } from '../app/services'
+import { colorContainer } from '../backup/context'
+import { execText } from '../backup/exec-stream'
+import { bulkLoad } from '../db/bulk-load'
+import type { JobContext } from '../jobs/job-manager'
+import type { Endpoint } from '../openfda/endpoints'
+import { createDockerClient } from '../stack/docker-client'
+import { ADMIN_USER } from '../stack/spec'
+import { generateRecords } from './generate-records'
+
+const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
+const quiet = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
+const MiB = 2 ** 20
+
+export interface BackupBenchOptions {
+  records: number
+  keep: boolean
+  resultsDir: string
+  log: (line: string) => void
+}
+
+/**
+ * Backup and recovery on a stack of its own (ports 60380–60383): loads N generated records, compares
+ * zstd and lz4 on the base backup's tar, then times a base backup, a dump, a verify and a restore
+ * drill (RTO), and prints the rates.
+ */
+export async function runBackupBench(o: BackupBenchOptions): Promise<Record<string, unknown>> {
+  const home = mkdtempSync(join(tmpdir(), 'fda-backup-bench-'))
+  const stackName = `fdabench-${randomBytes(3).toString('hex')}`
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { blue: 60380, green: 60381, pgbouncer: 60382 } }))
+  const s = createServices({ host: 'cli', home })
+  s.backup.store.saveConfig({ ...s.backup.config(), scratchPort: 60383 })
+  const actor = { userId: null, username: 'bench', client: 'cli' as const }
+  const results: Record<string, unknown> = { at: new Date().toISOString(), records: o.records, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) } }
+  try {
+    o.log(`bench stack ${stackName}: starting`)
+    await bringStackUp(s, { green: false, samples: false }, actor, quiet('bench-up'))
+    const l0 = Date.now()
+    for (const [endpoint, share] of MIX) await bulkLoad(s, endpoint, generateRecords(endpoint, Math.round(o.records * share), { seed: 7 }), 'bench:generated', actor, { jobId: `bench-${endpoint}` })
+    const dbBytes = Number((await s.db.admin('blue', (c) => c.query<{ b: string }>("SELECT sum(pg_database_size(datname))::bigint AS b FROM pg_database"))).rows[0].b)
+    o.log(`loaded ${o.records} records in ${((Date.now() - l0) / 1000).toFixed(1)} s; cluster ${(dbBytes / MiB).toFixed(0)} MiB`)
+    results.clusterBytes = dbBytes
+
+    // ---- compression: the same base-backup tar through zstd and lz4, inside the stack image ----
+    const blue = colorContainer({ s, docker: createDockerClient(), store: s.backup.store }, 'blue')
+    const t = s.stack.target('blue')
+    await execText(blue, ['bash', '-c', `PGPASSWORD="$0" pg_basebackup -h 127.0.0.1 -p ${s.settings.ports.blue} -U ${ADMIN_USER} -D - -Ft -X fetch -c fast > /tmp/bench-base.tar`, t.password])
+    const compression: Record<string, unknown>[] = []
+    for (const [name, cmd, dcmd] of [['zstd -1', 'zstd -q -T0 -1', 'zstd -dcq'], ['zstd -3', 'zstd -q -T0 -3', 'zstd -dcq'], ['lz4 -1', 'lz4 -q -1', 'lz4 -dcq']] as const) {
+      const r = await execText(blue, ['bash', '-c', `s=$(date +%s%N); ${cmd} -c /tmp/bench-base.tar > /tmp/bench.c; e=$(date +%s%N); ${dcmd} /tmp/bench.c > /dev/null; d=$(date +%s%N); echo $(stat -c %s /tmp/bench-base.tar) $(stat -c %s /tmp/bench.c) $(( (e-s)/1000000 )) $(( (d-e)/1000000 )); rm -f /tmp/bench.c`])
+      const [raw, packed, cms, dms] = r.stdout.trim().split(' ').map(Number)
+      const row = { name, rawBytes: raw, compressedBytes: packed, ratio: raw / packed, compressMiBs: raw / MiB / (cms / 1000), decompressMiBs: raw / MiB / (dms / 1000) }
+      compression.push(row)
+      o.log(`${name.padEnd(8)} ${(raw / MiB).toFixed(0)} MiB → ${(packed / MiB).toFixed(1)} MiB (×${row.ratio.toFixed(2)}), compress ${row.compressMiBs.toFixed(0)} MiB/s, decompress ${row.decompressMiBs.toFixed(0)} MiB/s`)
+    }
+    await execText(blue, ['rm', '-f', '/tmp/bench-base.tar'])
+    results.compression = compression
+
+    const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+      const t0 = Date.now()
+      const v = await fn()
+      return [v, (Date.now() - t0) / 1000]
+    }
+    // The load's WAL is shipped first, so the base backup is timed on its own.
+    const [wal, walSeconds] = await time(() => s.backup.shipWal(actor, quiet('bench-wal')))
+    const walBytes = wal?.artifacts[0].plainBytes ?? 0
+    o.log(`WAL shipping: ${wal?.walSegments.length ?? 0} files in ${walSeconds.toFixed(1)} s, ${(walBytes / MiB).toFixed(1)} MiB compressed`)
+    const [base, totalSeconds] = await time(() => s.backup.base(actor, quiet('bench-base')))
+    const baseSeconds = (Date.parse(base.stoppedAt) - Date.parse(base.startedAt)) / 1000
+    const stored = base.artifacts[0].storedBytes
+    o.log(`base backup: ${baseSeconds.toFixed(1)} s streaming (${totalSeconds.toFixed(1)} s with its WAL), ${(dbBytes / MiB / baseSeconds).toFixed(1)} MiB/s of cluster, ${(stored / MiB).toFixed(1)} MiB stored`)
+    const [dump, dumpSeconds] = await time(() => s.backup.dump(actor, quiet('bench-dump')))
+    o.log(`dump: ${dumpSeconds.toFixed(1)} s, ${Math.round(o.records / dumpSeconds)} records/s, ${(dump.artifacts[0].storedBytes / MiB).toFixed(1)} MiB stored`)
+    const [verify, verifySeconds] = await time(() => s.backup.verify(base.id, actor, quiet('bench-verify')))
+    o.log(`verify base: ${verifySeconds.toFixed(1)} s (${verify.ok ? 'ok' : 'FAILED'})`)
+    const drill = await s.backup.drill({ id: base.id }, actor, quiet('bench-drill'))
+    o.log(`restore drill of the base backup: RTO ${drill.rtoSeconds.toFixed(1)} s (restore ${(dbBytes / MiB / drill.rtoSeconds).toFixed(1)} MiB/s, ${Math.round(o.records / drill.rtoSeconds)} records/s); checks ${drill.ok ? 'all pass' : 'FAILED'}`)
+    const dumpDrill = await s.backup.drill({ id: dump.id }, actor, quiet('bench-drill-dump'))
+    o.log(`restore drill of the dump: ${dumpDrill.rtoSeconds.toFixed(1)} s; checks ${dumpDrill.ok ? 'all pass' : 'FAILED'}`)
+    Object.assign(results, {
+      wal: { seconds: walSeconds, files: wal?.walSegments.length ?? 0 },
+      base: { seconds: baseSeconds, withWalSeconds: totalSeconds, storedBytes: stored, clusterMiBs: dbBytes / MiB / baseSeconds },
+      dump: { seconds: dumpSeconds, storedBytes: dump.artifacts[0].storedBytes, recordsPerSecond: o.records / dumpSeconds },
+      verify: { seconds: verifySeconds, ok: verify.ok },
+      drill: { rtoSeconds: drill.rtoSeconds, ok: drill.ok, restoreMiBs: dbBytes / MiB / drill.rtoSeconds },
+      dumpDrill: { seconds: dumpDrill.rtoSeconds, ok: dumpDrill.ok }
+    })
+    mkdirSync(o.resultsDir, { recursive: true })
+    const file = join(o.resultsDir, `backup-${String(results.at)}.json`.replace(/:/g, '-'))
+    writeFileSync(file, JSON.stringify(results, null, 2))
+    o.log(`results written to ${file}`)
+    return results
+  } finally {
+    await s.backup.removeScratch().catch(() => {})
+    if (!o.keep) {
+      await s.db.close()
+      await s.stack.down({ volumes: true }, quiet('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
+      rmSync(home, { recursive: true, force: true })
+    }
+    await s.close()
+  }
+}
