@@ -18,7 +18,16 @@ export const Settings = z.object({
   imageSource: z.enum(['auto', 'debootstrap', 'dockerfile']).default('auto'),
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
   /** Seconds a container may take to pass its health check. */
-  healthTimeoutSeconds: z.number().int().min(5).max(900).default(120)
+  healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
+  /** Where the console asks openFDA (the API, its download manifest) and how patiently: see docs/REFRESH.md. */
+  openfda: z
+    .object({
+      baseUrl: z.string().url().default('https://api.fda.gov'),
+      downloadManifestUrl: z.string().url().default('https://api.fda.gov/download.json'),
+      timeoutSeconds: z.number().int().min(1).max(600).default(30),
+      retries: z.number().int().min(0).max(20).default(5)
+    })
+    .prefault({})
 })
 export type Settings = z.infer<typeof Settings>
 
