@@ -103,13 +103,7 @@ export class OpenFdaClient implements QueryEngine {
     while (p) {
       const page = await this.page(endpoint, p, signal)
       yield page
-      const got = page.envelope.results.length
-      const total = page.envelope.meta.results?.total ?? 0
-      if (page.next) p = page.next
-      else if (!p.search_after && got > 0 && (p.skip ?? 0) + got < total && (p.skip ?? 0) + got <= MAX_SKIP) p = { ...p, skip: (p.skip ?? 0) + got }
-      else if ((p.skip ?? 0) + got < total && got > 0)
-        throw new OpenFdaQueryError(400, 'BAD_REQUEST', `more than ${MAX_SKIP + got} matches and the server offers no search_after link: narrow the search`)
-      else p = null
+      p = nextParams(p, page)
     }
   }
 
@@ -237,6 +231,20 @@ export class OpenFdaClient implements QueryEngine {
     const wait = last.waitMs !== null ? last.waitMs + Math.round(Math.random() * 250) : backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF)
     await sleep(wait, signal)
   }
+}
+
+/**
+ * The parameters of the page after `page`: openFDA's Link rel="next" (search_after) when given;
+ * otherwise skip paging while skip stays within 25,000; null after the last page.
+ */
+export function nextParams(p: OpenFdaParams, page: Page): OpenFdaParams | null {
+  if (page.next) return page.next
+  const got = page.envelope.results.length
+  const total = page.envelope.meta.results?.total ?? 0
+  const skip = p.skip ?? 0
+  if (got === 0 || skip + got >= total || p.count) return null
+  if (!p.search_after && skip + got <= MAX_SKIP) return { ...p, skip: skip + got }
+  throw new OpenFdaQueryError(400, 'BAD_REQUEST', `${total} matches, more than skip can reach (${MAX_SKIP}), and the server offers no search_after link: narrow the search`)
 }
 
 function checkParams(p: OpenFdaParams): void {
