@@ -12,6 +12,8 @@ import type { Session } from '../users/user-service'
 import { api, requireSession } from './api'
 import { actorOf, currentSession, usersExist, type ApiContext } from './auth'
 import { bringStackUp, takeStackDown } from './lifecycle'
+import { queryRoutes } from './routes/query'
+import { refreshRoutes } from './routes/refresh'
 
 export type { ApiContext } from './auth'
 
@@ -170,6 +172,8 @@ export const router = api.router({
       yield* context.services.jobs.watch(input.jobId, signal)
     }),
     cancel: api.jobs.cancel.handler(({ input, context }) => context.services.jobs.cancel(input.jobId))
-  }
+  },
+  query: queryRoutes,
+  refresh: refreshRoutes
 })
 export type Router = typeof router

@@ -25,7 +25,9 @@ export const Settings = z.object({
       baseUrl: z.string().url().default('https://api.fda.gov'),
       downloadManifestUrl: z.string().url().default('https://api.fda.gov/download.json'),
       timeoutSeconds: z.number().int().min(1).max(600).default(30),
-      retries: z.number().int().min(0).max(20).default(5)
+      retries: z.number().int().min(0).max(20).default(5),
+      /** The read path's JSON cache folder; default `<home>/openfda/cache`. */
+      cacheDir: z.string().optional()
     })
     .prefault({})
 })

@@ -1,4 +1,6 @@
 import type { CliKit } from '../main'
+import { registerOpenfdaCommands } from './openfda'
+import { registerRefreshCommands } from './refresh'
 
 /** Command areas registered after the core commands; each area keeps its commands in its own file. */
-export const COMMAND_AREAS: ((kit: CliKit) => void)[] = []
+export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [registerOpenfdaCommands, registerRefreshCommands]
