@@ -242,7 +242,8 @@ export function nextParams(p: OpenFdaParams, page: Page): OpenFdaParams | null {
   const got = page.envelope.results.length
   const total = page.envelope.meta.results?.total ?? 0
   const skip = p.skip ?? 0
-  if (got === 0 || skip + got >= total || p.count) return null
+  // A search_after page without a next link is the last one (openFDA links every full page).
+  if (got === 0 || skip + got >= total || p.count || p.search_after || got < (p.limit ?? 1)) return null
   if (!p.search_after && skip + got <= MAX_SKIP) return { ...p, skip: skip + got }
   throw new OpenFdaQueryError(400, 'BAD_REQUEST', `${total} matches, more than skip can reach (${MAX_SKIP}), and the server offers no search_after link: narrow the search`)
 }

@@ -34,7 +34,8 @@ interface State {
 }
 
 export interface Limiter {
-  acquire(identity: string, limits: RateLimits, signal?: AbortSignal): Promise<void>
+  /** Resolves with the time (ms) the slot was recorded at, once a request may be sent. */
+  acquire(identity: string, limits: RateLimits, signal?: AbortSignal): Promise<number | void>
 }
 
 /**
@@ -57,17 +58,17 @@ export class FileRateLimiter implements Limiter {
     }
   }
 
-  async acquire(identity: string, limits: RateLimits, signal?: AbortSignal): Promise<void> {
+  async acquire(identity: string, limits: RateLimits, signal?: AbortSignal): Promise<number> {
     for (;;) {
       signal?.throwIfAborted()
-      const waitMs = await this.withLock(() => this.tryTake(identity, limits))
-      if (waitMs === 0) return
-      await sleep(waitMs, signal)
+      const r = await this.withLock(() => this.tryTake(identity, limits))
+      if ('takenAt' in r) return r.takenAt
+      await sleep(r.waitMs, signal)
     }
   }
 
-  /** 0 when a slot was taken; otherwise how long until one frees up. */
-  private tryTake(identity: string, limits: RateLimits): number {
+  /** The slot's time when one was taken; otherwise how long until one frees up. */
+  private tryTake(identity: string, limits: RateLimits): { takenAt: number } | { waitMs: number } {
     const state = this.read()
     const now = Date.now()
     const day = new Date(now).toISOString().slice(0, 10)
@@ -79,12 +80,12 @@ export class FileRateLimiter implements Limiter {
     }
     if (state.window.length >= limits.perWindow) {
       const oldest = state.window[state.window.length - limits.perWindow]
-      return Math.max(1, oldest + limits.windowMs - now + 1)
+      return { waitMs: Math.max(1, oldest + limits.windowMs - now + 1) }
     }
     state.window.push(now)
     state.days[identity] = { day, count: d.count + 1 }
     writeFileAtomic(this.file, JSON.stringify(state))
-    return 0
+    return { takenAt: now }
   }
 
   private read(): State {
