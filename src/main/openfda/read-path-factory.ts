@@ -14,17 +14,15 @@ export const cacheDirOf = (s: Pick<Services, 'home' | 'settings'>): string => s.
  */
 export function createReadPath(s: Services, sql: QueryEngine | null, opts: { apiRetries?: number } = {}): ReadPath {
   return new ReadPath({
-    postgres: sql
-      ? {
-          engine: sql,
-          freshness: async (endpoint: Endpoint) => {
-            const r = await s.db.app().query<{ last_success_at: Date | null; ttl_seconds: number }>(
-              'SELECT last_success_at, ttl_seconds FROM openfda.refresh_metadata WHERE endpoint = $1', [endpoint]
-            )
-            return { lastSuccessAt: r.rows[0]?.last_success_at ?? null, ttlSeconds: Number(r.rows[0]?.ttl_seconds ?? 86_400) }
-          }
-        }
-      : null,
+    postgres: {
+      engine: sql,
+      freshness: async (endpoint: Endpoint) => {
+        const r = await s.db.app().query<{ last_success_at: Date | null; ttl_seconds: number }>(
+          'SELECT last_success_at, ttl_seconds FROM openfda.refresh_metadata WHERE endpoint = $1', [endpoint]
+        )
+        return { lastSuccessAt: r.rows[0]?.last_success_at ?? null, ttlSeconds: Number(r.rows[0]?.ttl_seconds ?? 86_400) }
+      }
+    },
     cache: new JsonCache(cacheDirOf(s)),
     api: createOpenFdaClient(s, { retries: opts.apiRetries ?? 2 })
   })

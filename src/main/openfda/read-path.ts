@@ -27,7 +27,8 @@ export const DEFAULT_TTL_SECONDS: Record<Endpoint, number> = {
 }
 
 export interface PostgresTier {
-  engine: QueryEngine
+  /** Null when this build has no SQL engine: the tier is then skipped, saying so. */
+  engine: QueryEngine | null
   /** The endpoint's last successful load and its TTL, from openfda.refresh_metadata. */
   freshness(endpoint: Endpoint): Promise<{ lastSuccessAt: Date | null; ttlSeconds: number }>
 }
@@ -71,6 +72,8 @@ export class ReadPath implements QueryEngine {
         else if (now - f.lastSuccessAt.getTime() > f.ttlSeconds * 1000) {
           stalePg = true
           skipped.push({ tier: 'postgres', reason: `the mirror's ${endpoint} data is stale: last refreshed ${f.lastSuccessAt.toISOString()}, older than its TTL of ${human(f.ttlSeconds)}` })
+        } else if (!this.d.postgres.engine) {
+          skipped.push({ tier: 'postgres', reason: 'this build has no SQL query engine for the mirror' })
         } else {
           const env = await this.answer(this.d.postgres.engine, endpoint, params, signal)
           return this.done(env, 'postgres', false, skipped, f.lastSuccessAt.toISOString(), endpoint)
@@ -113,7 +116,7 @@ export class ReadPath implements QueryEngine {
     }
 
     // Nothing fresh: the freshest stale answer, marked degraded.
-    if (stalePg && this.d.postgres) {
+    if (stalePg && this.d.postgres?.engine) {
       try {
         const env = await this.answer(this.d.postgres.engine, endpoint, params, signal)
         return this.done(env, 'postgres', true, skipped, pgAsOf?.toISOString() ?? null, endpoint)
