@@ -4,7 +4,8 @@ import { parseOpenFdaDate } from '../dates'
  * Matching rules shared by the engines, written once so that the JavaScript engine and the SQL the
  * SQL engine generates agree exactly:
  * - a non-exact field is a sequence of tokens: runs of ASCII letters and digits, lower-cased
- *   (anything else separates tokens; PostgreSQL's `[[:alnum:]]` in the mirror's C locale is the same);
+ *   (anything else separates tokens; the SQL uses the same explicit `[a-z0-9]` classes, never the
+ *   locale's `[[:alnum:]]`, so both engines cut text identically);
  * - `.exact` compares the whole value, case-sensitively;
  * - a path steps through arrays at every level, so an array matches when any element matches.
  */
@@ -14,7 +15,7 @@ export function tokens(text: string): string[] {
 
 /** A query word as tokens; `*` inside a word is a wildcard (zero or more letters or digits). */
 export function queryTokens(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9*]+/).filter((t) => t !== '' && t.replace(/\*/g, '') !== '' || t === '*')
+  return text.toLowerCase().split(/[^a-z0-9*]+/).filter((t) => t !== '' && t !== '*'.repeat(t.length))
 }
 
 /** Scalar leaves at a dotted path, arrays flattened at every step (objects are not leaves). */
@@ -66,8 +67,8 @@ export function tokensMatch(valueTokens: string[], query: string[]): boolean {
 
 /** The same test as a POSIX regular expression over the lower-cased whole value (for PostgreSQL). */
 export function tokensRegex(query: string[]): string {
-  const body = query.map((q) => q.replace(/\*/g, '[[:alnum:]]*')).join('[^[:alnum:]]+')
-  return `(^|[^[:alnum:]])${body}($|[^[:alnum:]])`
+  const body = query.map((q) => q.replace(/\*/g, '[a-z0-9]*')).join('[^a-z0-9]+')
+  return `(^|[^a-z0-9])${body}($|[^a-z0-9])`
 }
 
 /** A whole-value wildcard pattern (for `.exact`) as an anchored regular expression, case-sensitive. */
