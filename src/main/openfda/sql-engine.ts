@@ -1,11 +1,12 @@
 import type { Services } from '../app/services'
+import { createMirrorEngine } from './local-api/reader'
 import type { QueryEngine } from './query/types'
 
 /**
- * The PostgreSQL tier's engine (openFDA queries as parameterised SQL over the mirror, through
- * PgBouncer), built by the local-API work. Null while this build has none: the read path then says
- * so and falls through to the cache and the API.
+ * The PostgreSQL tier's engine: openFDA queries as parameterised SQL over the mirror, as the
+ * read-only role through PgBouncer. The caller ends the pool when done.
  */
-export function sqlEngineFor(_s: Services): QueryEngine | null {
-  return null
+export function sqlEngineFor(s: Services): { engine: QueryEngine; close: () => Promise<void> } {
+  const { engine, pool } = createMirrorEngine(s)
+  return { engine, close: () => pool.end().catch(() => {}) }
 }
