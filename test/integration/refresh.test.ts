@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,6 +50,18 @@ function revise(r: Rec, tag: string): Rec {
 function fresh(e: Endpoint, n: number, seed: number, existing: Rec[], over: Partial<Rec> = {}): Rec[] {
   const keys = new Set(existing.map((r) => toRow(e, r).keyText))
   return [...generateRecords(e, n * 3, { seed, startIndex: 5000 })].filter((r) => !keys.has(toRow(e, r).keyText)).slice(0, n).map((r) => ({ ...r, ...over }))
+}
+
+function runCli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdin.end(input ?? '')
+    child.once('exit', (code) => resolve({ code, stdout, stderr }))
+  })
 }
 
 async function refresh(input: Parameters<typeof s.client.refresh.start>[0]): Promise<RefreshSummary> {
@@ -157,7 +169,10 @@ describe('refresh from openFDA', () => {
     expect(killed.rows).toHaveLength(1)
     srv.setFaults([])
 
-    const out = execFileSync(process.execPath, [CLI, '--json', ...args], { input: PASSWORD }).toString()
+    // not execFileSync: the test server runs in this process and must keep answering
+    const run = await runCli(['--json', ...args], PASSWORD)
+    expect(run.code, run.stderr).toBe(0)
+    const out = run.stdout
     const summary = JSON.parse(out.slice(out.lastIndexOf('\n{\n') + 1)) as RefreshSummary
     expect(summary.resumed).toBe(true)
     expect(summary.runId).toBe(killed.rows[0].id)
@@ -188,7 +203,7 @@ describe('the read path', () => {
       await docker.getContainer(`${s.stackName}-pgbouncer`).stop({ t: 2 })
       await docker.getContainer(`${s.stackName}-blue`).stop({ t: 5 })
       srv.requests.length = 0
-      const q = { search: 'device_class:2', limit: 5 }
+      const q = { search: '_exists_:product_res_number', limit: 5 }
       const first = await rp.query('recall', q)
       expect(first.meta.fda_offline.tier).toBe('api')
       expect(first.meta.fda_offline.skipped[0]).toMatchObject({ tier: 'postgres' })
@@ -201,18 +216,14 @@ describe('the read path', () => {
       expect(srv.requests).toHaveLength(1)
 
       // the CLI, signed out while the database is down: the same path, the tier on stderr
-      const cli = spawn(process.execPath, [CLI, '--home', s.home, 'query', 'classification', '--limit', '2'], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      cli.stdout.on('data', (d) => (stdout += d))
-      cli.stderr.on('data', (d) => (stderr += d))
-      expect(await new Promise((r) => cli.once('exit', r))).toBe(0)
+      const { code, stdout, stderr } = await runCli(['--home', s.home, 'query', 'classification', '--limit', '2'])
+      expect(code, stderr).toBe(0)
       expect(JSON.parse(stdout).meta.fda_offline.tier).toBe('api')
       expect(stderr).toMatch(/answered by: api .*postgres skipped: PostgreSQL through PgBouncer is not reachable/)
 
       // openFDA failing as well: degraded, with every reason, not an exception
       srv.setFaults([{ kind: 'status', status: 503, times: Infinity }])
-      const none = await rp.query('recall', { search: 'device_class:3', limit: 5 })
+      const none = await rp.query('recall', { search: '_exists_:product_res_number', limit: 6 })
       expect(none.meta.fda_offline).toMatchObject({ tier: null, degraded: true })
       expect(none.meta.fda_offline.skipped.map((x) => x.tier)).toEqual(['postgres', 'cache', 'api'])
       expect(none.results).toEqual([])

@@ -23,7 +23,8 @@ export const Settings = z.object({
   openfda: z
     .object({
       baseUrl: z.string().url().default('https://api.fda.gov'),
-      downloadManifestUrl: z.string().url().default('https://api.fda.gov/download.json'),
+      /** openFDA's list of bulk files; default `<baseUrl>/download.json`. */
+      downloadManifestUrl: z.string().url().optional(),
       timeoutSeconds: z.number().int().min(1).max(600).default(30),
       retries: z.number().int().min(0).max(20).default(5),
       /** The read path's JSON cache folder; default `<home>/openfda/cache`. */

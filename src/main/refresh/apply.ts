@@ -64,10 +64,11 @@ export async function applyEndpoint(
   )
 
   await c.query(
-    `WITH gone AS (DELETE FROM ${table} t WHERE ${scope('t')} AND NOT EXISTS (SELECT 1 FROM src s WHERE s.key_text = ${keyExpr('t')})
+    `WITH gone AS (DELETE FROM ${table} t WHERE ${dateCol ? `t.${dateCol} BETWEEN $1::date AND $2::date` : 'true'}
+                     AND NOT EXISTS (SELECT 1 FROM src s WHERE s.key_text = ${keyExpr('t')})
                    RETURNING ${keyExpr('t')} AS key_text, t.checksum)
      INSERT INTO changes SELECT 'D', key_text, checksum FROM gone`,
-    dateCol ? params : params.slice(0, 2)
+    dateCol ? [plan.from, plan.to] : []
   )
 
   const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns

@@ -26,7 +26,7 @@ export interface RefreshOptions {
   blueGreen?: boolean
   /** openFDA API base URL; default the `openfda.baseUrl` setting. */
   source?: string | null
-  /** Download manifest URL; default `<source>/download.json` when a source is given, else the `openfda.downloadManifestUrl` setting. */
+  /** Download manifest URL; default `<source>/download.json` when a source is given, else the `openfda.downloadManifestUrl` setting, else `<baseUrl>/download.json`. */
   manifestUrl?: string | null
   /** Bulk files for every endpoint, not date windows. */
   full?: boolean
@@ -74,7 +74,7 @@ export async function runRefresh(s: Services, opts: RefreshOptions, actor: Actor
   const endpoints = opts.endpoints?.length ? [...new Set(opts.endpoints)] : [...ENDPOINTS]
   const blueGreen = opts.blueGreen ?? endpoints.some((e) => LARGE_ENDPOINTS.includes(e))
   const source = (opts.source ?? s.settings.openfda.baseUrl).replace(/\/+$/, '')
-  const manifestUrl = opts.manifestUrl ?? (opts.source ? `${source}/download.json` : s.settings.openfda.downloadManifestUrl)
+  const manifestUrl = opts.manifestUrl ?? (opts.source ? `${source}/download.json` : (s.settings.openfda.downloadManifestUrl ?? `${source}/download.json`))
   const pageSize = opts.pageSize ?? 1000
 
   ctx.report({ phase: 'prepare', message: 'finding the target database' })
