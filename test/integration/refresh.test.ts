@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateRecords } from '../../src/main/bench/generate-records'
 import { contentChecksum } from '../../src/main/db/checksum'
 import { ENDPOINT_DEFS, toRow, type Endpoint } from '../../src/main/openfda/endpoints'
+import { API_KEY_SECRET } from '../../src/main/openfda/client/api-key'
 import { createReadPath } from '../../src/main/openfda/read-path-factory'
 import { sqlEngineFor } from '../../src/main/openfda/sql-engine'
 import { startTestOpenFdaServer, type TestOpenFdaServer } from '../../src/main/openfda/testing/test-openfda-server'
@@ -19,6 +20,7 @@ const CLI = join(__dirname, '../../bin/fda-offline.mjs')
 const PASSWORD = 'correct horse battery staple'
 const EPS: Endpoint[] = ['classification', 'recall', 'event']
 const SRV_PORT = 60080 + (PORT_OFFSET % 10)
+const KEY = 'KeyOfTheTestDoNotLeak0123456789abcdef'
 const s = testStack(60000, { openfda: { baseUrl: `http://127.0.0.1:${SRV_PORT}`, retries: 2, timeoutSeconds: 5 } })
 let srv: TestOpenFdaServer
 
@@ -85,6 +87,7 @@ beforeAll(async () => {
   const done = await s.services.jobs.wait(job.id)
   if (done.state !== 'succeeded') throw new Error(`stack up failed: ${done.error}`)
   await s.client.auth.setupFirstAdmin({ username: 'alice', printedName: 'Alice Admin', password: PASSWORD })
+  s.services.secrets.set(API_KEY_SECRET, KEY)
 })
 afterAll(async () => {
   await s.teardown()
@@ -190,6 +193,50 @@ describe('refresh from openFDA', () => {
   })
 })
 
+describe('cancelling, failing, and the API key', () => {
+  it('a cancelled refresh stops, and the next one resumes it', async () => {
+    for (const e of ['recall'] as Endpoint[]) srv.setRecords(e, [...srv.records(e).slice(1), ...fresh(e, 2, 14, srv.records(e))])
+    srv.setFaults([{ kind: 'slow', delayMs: 1500, match: '/download/device/', times: Infinity }])
+    const job = await s.client.refresh.start({ endpoints: ['recall'], blueGreen: true, full: true })
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      if ((await s.client.jobs.get({ jobId: job.id })).last?.message?.includes('downloading')) break
+    }
+    await s.client.jobs.cancel({ jobId: job.id })
+    const done = await s.services.jobs.wait(job.id)
+    expect(done.state).toBe('cancelled')
+    const run = await s.services.db.admin('green', (c) => c.query("SELECT id, state FROM console.refresh_runs WHERE job_id = $1", [job.id]))
+    expect(run.rows[0].state).toBe('cancelled')
+    srv.setFaults([])
+    const r = await refresh({ endpoints: ['recall'], blueGreen: true, full: true })
+    expect(r.resumed).toBe(true)
+    expect(r.runId).toBe(run.rows[0].id)
+    expect(await state('green', 'recall')).toEqual(expected('recall'))
+  })
+
+  it('sends the key to openFDA and never writes it to errors, job history, the audit trail or run records', async () => {
+    expect(srv.requests.some((r) => r.apiKey === KEY)).toBe(true)
+    srv.setFaults([{ kind: 'status', status: 500, match: '/download.json', times: Infinity }])
+    const job = await s.client.refresh.start({ endpoints: ['classification'], blueGreen: true, full: true })
+    const done = await s.services.jobs.wait(job.id)
+    srv.setFaults([])
+    expect(done.state).toBe('failed')
+    expect(done.error).toMatch(/did not answer .*download\.json.* after 3 attempts: 500/)
+    const history = readFileSync(join(s.home, 'jobs', 'history.json'), 'utf8')
+    expect(history).toContain('download.json')
+    expect(history).not.toContain(KEY)
+    for (const color of ['blue', 'green'] as Color[]) {
+      const text = await s.services.db.admin(color, async (c) => {
+        const a = await c.query('SELECT string_agg(coalesce(after::text, \'\') || coalesce(before::text, \'\') || coalesce(reason, \'\'), \' \') AS t FROM console.audit_log')
+        const runs = await c.query('SELECT string_agg(coalesce(error, \'\') || coalesce(summary::text, \'\') || source, \' \') AS t FROM console.refresh_runs')
+        return `${a.rows[0].t} ${runs.rows[0].t ?? ''}`
+      })
+      expect(text.length).toBeGreaterThan(0)
+      expect(text).not.toContain(KEY)
+    }
+  })
+})
+
 describe('the read path', () => {
   it('with BLUE and PgBouncer stopped answers from the API, then the cache, and says why PostgreSQL was skipped', async () => {
     const sql = sqlEngineFor(s.services)
@@ -198,6 +245,12 @@ describe('the read path', () => {
       const up = await rp.query('classification', { limit: 3 })
       expect(up.meta.fda_offline.tier).toBe('postgres')
       expect(up.results).toHaveLength(3)
+
+      const st = await runCli(['--json', '--home', s.home, '--user', 'alice', '--password-stdin', 'status'], PASSWORD)
+      expect(st.code, st.stderr).toBe(0)
+      const fr = (JSON.parse(st.stdout) as { freshness: { endpoint: string; state: string }[] }).freshness
+      expect(fr.find((f) => f.endpoint === 'classification')?.state).toBe('fresh')
+      expect(fr.find((f) => f.endpoint === 'udi')?.state).toBe('overdue')
 
       const docker = createDockerClient()
       await docker.getContainer(`${s.stackName}-pgbouncer`).stop({ t: 2 })

@@ -125,14 +125,25 @@ export class OpenFdaClient implements QueryEngine {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (last) await this.pause(last, attempt - 1, signal)
       const tmp = `${dest}.part`
+      // Bulk files take minutes: the timeout is for silence (no byte for timeoutMs), not for the whole file.
+      const idle = new AbortController()
+      const idleMs = this.o.timeoutMs ?? 30_000
+      let timer = setTimeout(() => idle.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError')), idleMs)
+      const touch = (): void => {
+        clearTimeout(timer)
+        timer = setTimeout(() => idle.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError')), idleMs)
+      }
       try {
-        const res = await fetch(url, { signal: this.signal(signal, this.o.timeoutMs ? this.o.timeoutMs * 20 : 600_000) })
+        const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal })
         if (res.status >= 500 || res.status === 429) throw new Retryable(`download answered ${res.status}`, res.status === 429 ? 'rate-limited' : 'server', res.status, parseRetryAfter(res.headers.get('retry-after')))
         if (!res.ok || !res.body) throw new OpenFdaQueryError(res.status, 'HTTP_ERROR', `${redact(url, this.o.apiKey)} answered ${res.status}`)
         const expected = Number(res.headers.get('content-length') ?? NaN)
         let bytes = 0
         const counter = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>)
-        counter.on('data', (b: Buffer) => (bytes += b.length))
+        counter.on('data', (b: Buffer) => {
+          bytes += b.length
+          touch()
+        })
         await pipeline(counter, createWriteStream(tmp))
         if (Number.isFinite(expected) && bytes !== expected) throw new Retryable(`download broke off after ${bytes} of ${expected} bytes`, 'invalid-body', res.status)
         await rename(tmp, dest)
@@ -140,9 +151,12 @@ export class OpenFdaClient implements QueryEngine {
       } catch (e) {
         await rm(tmp, { force: true })
         if (signal?.aborted) throw signal.reason ?? e
-        if (e instanceof OpenFdaQueryError) throw e
-        last = e instanceof Retryable ? e : this.classify(e)
+        const cause = idle.signal.aborted && !(e instanceof Retryable) ? idle.signal.reason : e
+        if (cause instanceof OpenFdaQueryError) throw cause
+        last = cause instanceof Retryable ? cause : this.classify(cause)
         this.o.log?.(`download ${redact(url, this.o.apiKey)}: ${last.message} (attempt ${attempt + 1} of ${retries + 1})`)
+      } finally {
+        clearTimeout(timer)
       }
     }
     throw new OpenFdaUnavailableError(`could not download ${redact(url, this.o.apiKey)} after ${retries + 1} attempts: ${last?.message}`, last!.kind, last!.status, retries + 1)
