@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import { Option } from 'commander'
 import { ENDPOINTS, isEndpoint, type Endpoint } from '../../openfda/endpoints'
 import { ExitError, type CliKit } from '../main'
 
@@ -29,5 +31,19 @@ export function registerRefreshCommands(kit: CliKit): void {
             .concat(r.endpoints.map((e) => `${e.endpoint.padEnd(15)} ${e.mode.padEnd(11)} ${String(e.fetched).padEnd(8)} ${String(e.inserted).padEnd(8)} ${String(e.updated).padEnd(8)} ${String(e.deleted).padEnd(8)} ${String(e.unchanged).padEnd(10)} ${String(e.conflicts).padEnd(10)} ${e.digest.slice(0, 16)}…`))
             .join('\n')
         )
+    })
+
+  // `bench refresh`: under the existing `bench` group.
+  const bench = kit.program.commands.find((c) => c.name() === 'bench')
+  bench
+    ?.command('refresh')
+    .description('a refresh of N adverse events from the local openFDA stand-in: first load, 1% changed (bulk), a date window (API pages)')
+    .addOption(new Option('--records <n>', 'adverse-event records').default('100000'))
+    .option('--keep', 'keep the bench stack afterwards')
+    .action(async (o: { records: string; keep?: boolean }) => {
+      const { runRefreshBench } = await import('../../bench/refresh-bench')
+      const { s } = await kit.open({ signIn: false })
+      const r = await runRefreshBench({ records: Number(o.records), keep: Boolean(o.keep), resultsDir: join(s.home, 'bench'), log: (l) => process.stderr.write(l + '\n') })
+      if (kit.json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
     })
 }
