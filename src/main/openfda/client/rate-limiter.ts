@@ -13,10 +13,12 @@ export interface RateLimits {
   windowMs: number
   /** Requests allowed per UTC calendar day. */
   perDay: number
+  /** Extra spacing (ms) so requests still fit openFDA's window as it sees them, after network delays. */
+  marginMs?: number
 }
 
 export function openFdaLimits(withKey: boolean): RateLimits {
-  return { perWindow: OPENFDA_LIMITS.perMinute, windowMs: 60_000, perDay: withKey ? OPENFDA_LIMITS.perDayWithKey : OPENFDA_LIMITS.perDayAnonymous }
+  return { perWindow: OPENFDA_LIMITS.perMinute, windowMs: 60_000, marginMs: 1_000, perDay: withKey ? OPENFDA_LIMITS.perDayWithKey : OPENFDA_LIMITS.perDayAnonymous }
 }
 
 export class DailyQuotaExceededError extends Error {
@@ -72,7 +74,8 @@ export class FileRateLimiter implements Limiter {
     const state = this.read()
     const now = Date.now()
     const day = new Date(now).toISOString().slice(0, 10)
-    state.window = state.window.filter((t) => t > now - limits.windowMs && t <= now + 1000)
+    const span = limits.windowMs + (limits.marginMs ?? 0)
+    state.window = state.window.filter((t) => t > now - span && t <= now + 1000)
     const d = state.days[identity]?.day === day ? state.days[identity] : { day, count: 0 }
     if (d.count >= limits.perDay) {
       const tomorrow = new Date(`${day}T00:00:00Z`).getTime() + 86_400_000
@@ -80,7 +83,7 @@ export class FileRateLimiter implements Limiter {
     }
     if (state.window.length >= limits.perWindow) {
       const oldest = state.window[state.window.length - limits.perWindow]
-      return { waitMs: Math.max(1, oldest + limits.windowMs - now + 1) }
+      return { waitMs: Math.max(1, oldest + span - now + 1) }
     }
     state.window.push(now)
     state.days[identity] = { day, count: d.count + 1 }
