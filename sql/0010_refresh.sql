@@ -65,12 +65,15 @@ CREATE TABLE console.refresh_staging (
 );
 CREATE INDEX refresh_staging_run ON console.refresh_staging (run_id, endpoint, key_text);
 
--- A record that changed both at openFDA and in the mirror since the last refresh: openFDA's version
--- is applied (the mirror is a copy of openFDA), the mirror's version is kept here, never lost.
+-- A mirror record that no longer matched what openFDA gave at the last refresh, replaced by the
+-- refresh: 'both' when openFDA changed (or withdrew) it too, 'mirror-only' when only the mirror had
+-- changed. openFDA's version is applied (the mirror is a copy of openFDA); the mirror's version is
+-- kept here, never lost.
 CREATE TABLE console.refresh_conflicts (
   run_id          text NOT NULL,
   endpoint        text NOT NULL,
   key_text        text NOT NULL,
+  kind            text NOT NULL CHECK (kind IN ('both', 'mirror-only')),
   base_checksum   text NOT NULL,             -- what the last refresh saw (openfda.delta_checksums)
   mirror_checksum text NOT NULL,
   source_checksum text,                      -- null: openFDA deleted the record

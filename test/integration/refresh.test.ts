@@ -148,6 +148,23 @@ describe('refresh from openFDA', () => {
     expect(after).toEqual(want)
   })
 
+  it("conflict rule: openFDA's version wins over local edits, which are kept", async () => {
+    await refresh({ endpoints: ['classification'], blueGreen: true, full: true }) // GREEN = source, delta_checksums known
+    const recs = srv.records('classification')
+    const [a, b, c] = recs.slice(0, 3).map((r) => toRow('classification', r).keyText)
+    await s.services.db.admin('green', (q) =>
+      q.query(`UPDATE openfda.device_classification SET record = record || '{"definition": "local note"}', checksum = 'local-' || checksum WHERE product_code = ANY($1)`, [[a, b, c]])
+    )
+    // openFDA revises a and withdraws b; c is unchanged at openFDA
+    srv.setRecords('classification', [revise(recs[0], 'r4'), ...recs.slice(2)])
+    const r = await refresh({ endpoints: ['classification'], blueGreen: true, full: true })
+    expect(r.endpoints[0]).toMatchObject({ conflicts: 2, restored: 1, updated: 2, deleted: 1, inserted: 0 })
+    expect(await state('green', 'classification')).toEqual(expected('classification'))
+    const kept = await s.services.db.admin('green', (q) => q.query('SELECT key_text, kind, source_checksum IS NULL AS withdrawn, mirror_record FROM console.refresh_conflicts WHERE run_id = $1 ORDER BY key_text', [r.runId]))
+    expect(kept.rows.map((x) => [x.key_text, x.kind, x.withdrawn])).toEqual([[a, 'both', false], [b, 'both', true], [c, 'mirror-only', false]].sort((x, y) => String(x[0]).localeCompare(String(y[0]))))
+    expect(kept.rows.every((x) => x.mirror_record.definition === 'local note')).toBe(true)
+  })
+
   it('killed with SIGKILL mid-way and run again: resumed, same result, nothing applied twice', async () => {
     await refresh({ endpoints: EPS, blueGreen: true, full: true }) // GREEN = source
     const before = await Promise.all(EPS.map((e) => state('green', e)))

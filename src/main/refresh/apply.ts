@@ -11,7 +11,10 @@ export interface ApplyCounts {
   updated: number
   deleted: number
   unchanged: number
+  /** Changed both at openFDA and in the mirror since the last refresh: openFDA's version applied, the mirror's kept in refresh_conflicts. */
   conflicts: number
+  /** Changed only in the mirror: openFDA's version restored, the mirror's kept in refresh_conflicts. */
+  restored: number
   /** SHA-256 of the change set: one line per change, "I|U|D <tab> key <tab> checksum", sorted by key. */
   digest: string
 }
@@ -50,18 +53,24 @@ export async function applyEndpoint(
   await c.query('CREATE UNIQUE INDEX ON src (key_text)')
   await c.query('CREATE TEMP TABLE changes (op char(1), key_text text, checksum text) ON COMMIT DROP')
 
-  // Conflicts, before anything changes: changed in the mirror since the last refresh, and at openFDA.
-  const conflicts = await c.query(
-    `INSERT INTO console.refresh_conflicts (run_id, endpoint, key_text, base_checksum, mirror_checksum, source_checksum, mirror_record)
-     SELECT $1, $2, ${keyExpr('t')}, d.checksum, t.checksum, s.checksum, t.record
-       FROM ${table} t
-       JOIN openfda.delta_checksums d ON d.endpoint = $2 AND d.record_key = ${keyExpr('t')}
-       LEFT JOIN src s ON s.key_text = ${keyExpr('t')}
-      WHERE t.checksum <> d.checksum
-        AND ((s.key_text IS NULL AND ${scope('t')}) OR (s.checksum <> d.checksum AND s.checksum <> t.checksum))
-     ON CONFLICT DO NOTHING`,
+  // Before anything changes: mirror records that no longer match what openFDA gave last time and that
+  // this refresh replaces or deletes. 'both': openFDA changed it too (a conflict); 'mirror-only': only
+  // the mirror had changed. Either way openFDA's version is applied and the mirror's is kept here.
+  const conflicts = await c.query<{ kind: string; n: string }>(
+    `WITH kept AS (
+       INSERT INTO console.refresh_conflicts (run_id, endpoint, key_text, kind, base_checksum, mirror_checksum, source_checksum, mirror_record)
+       SELECT $1, $2, ${keyExpr('t')}, CASE WHEN s.checksum IS DISTINCT FROM d.checksum THEN 'both' ELSE 'mirror-only' END, d.checksum, t.checksum, s.checksum, t.record
+         FROM ${table} t
+         JOIN openfda.delta_checksums d ON d.endpoint = $2 AND d.record_key = ${keyExpr('t')}
+         LEFT JOIN src s ON s.key_text = ${keyExpr('t')}
+        WHERE t.checksum <> d.checksum
+          AND ((s.key_text IS NULL AND ${scope('t')}) OR s.checksum <> t.checksum)
+       ON CONFLICT DO NOTHING
+       RETURNING kind)
+     SELECT kind, count(*) AS n FROM kept GROUP BY kind`,
     dateCol ? params : params.slice(0, 2)
   )
+  const conflictCount = (kind: string): number => Number(conflicts.rows.find((r) => r.kind === kind)?.n ?? 0)
 
   await c.query(
     `WITH gone AS (DELETE FROM ${table} t WHERE ${dateCol ? `t.${dateCol} BETWEEN $1::date AND $2::date` : 'true'}
@@ -105,7 +114,8 @@ export async function applyEndpoint(
   const x = r.rows[0]
   const counts: ApplyCounts = {
     inserted: Number(x.inserted), updated: Number(x.updated), deleted: Number(x.deleted),
-    unchanged: Number(x.total) - Number(x.inserted) - Number(x.updated), conflicts: conflicts.rowCount ?? 0, digest: x.digest
+    unchanged: Number(x.total) - Number(x.inserted) - Number(x.updated),
+    conflicts: conflictCount('both'), restored: conflictCount('mirror-only'), digest: x.digest
   }
   await recordRefresh(c, endpoint, counts)
   await deps.audit.record(actor, {

@@ -107,7 +107,7 @@ export async function runRefresh(s: Services, opts: RefreshOptions, actor: Actor
       await pool.query(`UPDATE console.refresh_runs SET state = 'succeeded', finished_at = now(), summary = $2, error = NULL WHERE id = $1`, [runId, JSON.stringify(summary)])
       const entry = {
         action: 'refresh.run', targetType: 'refresh', targetKey: runId,
-        after: { color, blueGreen, resumed, source, endpoints: results.map((r) => ({ endpoint: r.endpoint, mode: r.mode, inserted: r.inserted, updated: r.updated, deleted: r.deleted, conflicts: r.conflicts, digest: r.digest })) }
+        after: { color, blueGreen, resumed, source, endpoints: results.map((r) => ({ endpoint: r.endpoint, mode: r.mode, inserted: r.inserted, updated: r.updated, deleted: r.deleted, conflicts: r.conflicts, restored: r.restored, digest: r.digest })) }
       }
       await s.db.tx(actor, (c) => s.audit.record(actor, entry, c).then(() => undefined), pool)
       // The live database's trail also records the refresh (when GREEN was the target, GREEN keeps its own entries).
@@ -198,7 +198,7 @@ async function refreshEndpoint(s: Services, pool: pg.Pool, client: OpenFdaClient
   ctx.report({ phase: endpoint, message: `${endpoint}: applying the change set to ${run.color.toUpperCase()}` })
   const counts = await s.db.tx(actor, (c) => applyEndpoint(c, { audit: s.audit, checksumKey: s.db.checksumKey() }, { id: run.runId, color: run.color }, plan, actor), pool)
   const f = await fetchedSoFar()
-  ctx.report({ phase: endpoint, message: `${endpoint}: ${counts.inserted} new, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged${counts.conflicts ? `, ${counts.conflicts} conflicts (openFDA's version kept)` : ''}` })
+  ctx.report({ phase: endpoint, message: `${endpoint}: ${counts.inserted} new, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged${counts.conflicts + counts.restored ? `, ${counts.conflicts} conflicts and ${counts.restored} local edits replaced by openFDA's version (kept in console.refresh_conflicts)` : ''}` })
   return { endpoint, mode: plan.mode, window, ...counts, fetched: f.records, rejected: f.rejected }
 }
 

@@ -13,7 +13,7 @@ export const RefreshInput = z.object({
   since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional()
 })
 
-const Counts = { inserted: z.number(), updated: z.number(), deleted: z.number(), unchanged: z.number(), conflicts: z.number(), digest: z.string() }
+const Counts = { inserted: z.number(), updated: z.number(), deleted: z.number(), unchanged: z.number(), conflicts: z.number(), restored: z.number(), digest: z.string() }
 
 export const RefreshSummary = z.object({
   runId: z.string(),

@@ -27,8 +27,8 @@ export function registerRefreshCommands(kit: CliKit): void {
       const r = await api.refresh.result({ jobId: job.id })
       if (r)
         kit.print(r, () =>
-          [`Refresh ${r.runId}${r.resumed ? ' (resumed)' : ''} into ${r.color.toUpperCase()} in ${r.seconds.toFixed(1)} s`, 'ENDPOINT        MODE        FETCHED  NEW      UPDATED  DELETED  UNCHANGED  CONFLICTS  DIGEST']
-            .concat(r.endpoints.map((e) => `${e.endpoint.padEnd(15)} ${e.mode.padEnd(11)} ${String(e.fetched).padEnd(8)} ${String(e.inserted).padEnd(8)} ${String(e.updated).padEnd(8)} ${String(e.deleted).padEnd(8)} ${String(e.unchanged).padEnd(10)} ${String(e.conflicts).padEnd(10)} ${e.digest.slice(0, 16)}…`))
+          [`Refresh ${r.runId}${r.resumed ? ' (resumed)' : ''} into ${r.color.toUpperCase()} in ${r.seconds.toFixed(1)} s`, 'ENDPOINT        MODE        FETCHED  NEW      UPDATED  DELETED  UNCHANGED  CONFLICTS  RESTORED  DIGEST']
+            .concat(r.endpoints.map((e) => `${e.endpoint.padEnd(15)} ${e.mode.padEnd(11)} ${String(e.fetched).padEnd(8)} ${String(e.inserted).padEnd(8)} ${String(e.updated).padEnd(8)} ${String(e.deleted).padEnd(8)} ${String(e.unchanged).padEnd(10)} ${String(e.conflicts).padEnd(10)} ${String(e.restored).padEnd(9)} ${e.digest.slice(0, 16)}…`))
             .join('\n')
         )
     })
