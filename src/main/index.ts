@@ -4,6 +4,7 @@ import { router } from './app/router'
 import { prepareRunningDatabases } from './app/lifecycle'
 import { createServices } from './app/services'
 import { installMenu } from './electron/menu'
+import { startLocalApiWithServer } from './openfda/local-api/service'
 import { StackError } from './stack/stack-error'
 import { createMainWindow } from './electron/window'
 
@@ -44,6 +45,7 @@ else {
       // Docker or the database not reachable: open anyway, the Status screen says what to do.
     }
     win = createMainWindow()
+    void startLocalApiWithServer(services) // the openFDA-compatible API (settings localApi.autoStart)
   })
 
   // Quitting the console leaves the containers running: the mirror keeps serving its clients.

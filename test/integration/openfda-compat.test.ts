@@ -88,6 +88,9 @@ function queries(): string[] {
     `/device/510k.json?search=device_name:"${first('510k', (r) => r.device_name).split(' ').slice(0, 2).join('+')}"&limit=10`,
     '/device/510k.json?count=openfda.device_class',
     '/device/510k.json?count=applicant&limit=25',
+    '/device/510k.json?count=applicant&limit=0',
+    '/device/510k.json?search=product_code:zzzz&count=applicant',
+    '/device/510k.json?search=applicant:a*&limit=0',
     '/device/510k.json?count=decision_date',
     '/device/510k.json?sort=applicant:asc&limit=30&skip=10',
     `/device/event.json?search=device.brand_name:"${brand}"&limit=20`,
@@ -154,6 +157,24 @@ describe('the mirror\'s local API answers like the openFDA-compatible test serve
       expect(b).toEqual(a)
       expect(new Set(a).size).toBe(a.length)
     }
+  })
+})
+
+describe('cached counts', () => {
+  it('are answered again from the cache, and change as soon as the table does', async () => {
+    const q = '/device/classification.json?count=device_class.exact'
+    const first = await ask(mirror.url, q)
+    expect(await ask(mirror.url, q)).toEqual(first)
+    // Change the data: a bulk load of more classification records (one statement bumps the version).
+    const more = [...generateRecords('classification', 50, { seed: 7, startIndex: COUNTS.classification })]
+    await bulkLoad(s.services, 'classification', more, 'test:more', { userId: null, username: 'compat-test', client: 'cli' }, { jobId: 'compat-more' })
+    data.classification = [...data.classification, ...more]
+    memory.setRecords('classification', data.classification)
+    const after = await ask(mirror.url, q)
+    expect(after).not.toEqual(first)
+    expect(after).toEqual(await ask(memory.url, q))
+    const total = (b: typeof first) => (b.body.results as { count: number }[]).reduce((n, r) => n + r.count, 0)
+    expect(total(after)).toBe(total(first) + 50)
   })
 })
 

@@ -7,6 +7,7 @@ import type { ApiContext } from '../app/auth'
 import { prepareRunningDatabases } from '../app/lifecycle'
 import { router } from '../app/router'
 import { createServices, type Services } from '../app/services'
+import { startLocalApiWithServer } from '../openfda/local-api/service'
 import { startServerMode } from '../server/http-server'
 import { createDockerClient, pingDocker } from '../stack/docker-client'
 import { exportImage, importImageFile } from '../stack/image'
@@ -364,8 +365,9 @@ export function buildCli(): Command {
       const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN })
       const line = json() ? JSON.stringify({ url: running.url, loginUrl: running.loginUrl }) : `FDA Offline Console is serving on ${running.url}\nOpen: ${running.loginUrl}`
       process.stdout.write(line + '\n')
+      const localApi = await startLocalApiWithServer(s) // the openFDA-compatible API (docs/LOCAL-API.md)
       await new Promise<void>((done) => {
-        const stop = (): void => void running.close().then(() => s.close()).then(done)
+        const stop = (): void => void running.close().then(() => localApi?.close()).then(() => s.close()).then(done)
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })

@@ -10,7 +10,7 @@ const Port = z.number().int().min(1024).max(65535)
 export const Settings = z.object({
   stackName: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes').default('fda'),
   ports: z
-    .object({ blue: Port.default(54320), green: Port.default(54321), pgbouncer: Port.default(64320) })
+    .object({ blue: Port.default(54320), green: Port.default(54321), pgbouncer: Port.default(64320), api: Port.default(64321) })
     .prefault({}),
   /** Memory PostgreSQL may plan for, per color; by default a quarter of the host, between 256 MiB and 8 GiB. */
   pgMemoryMb: z.number().int().min(128).optional(),
@@ -30,11 +30,13 @@ export const Settings = z.object({
       /** The read path's JSON cache folder; default `<home>/openfda/cache`. */
       cacheDir: z.string().optional()
     })
-    .prefault({})
+    .prefault({}),
+  /** The openFDA-compatible local API (docs/LOCAL-API.md): key required?, started by `serve` and the desktop app? */
+  localApi: z.object({ requireKey: z.boolean().default(false), autoStart: z.boolean().default(true) }).prefault({})
 })
 export type Settings = z.infer<typeof Settings>
 
-const ENV_PORTS = { blue: 'FDA_BLUE_PORT', green: 'FDA_GREEN_PORT', pgbouncer: 'FDA_PGBOUNCER_PORT' } as const
+const ENV_PORTS = { blue: 'FDA_BLUE_PORT', green: 'FDA_GREEN_PORT', pgbouncer: 'FDA_PGBOUNCER_PORT', api: 'FDA_API_PORT' } as const
 
 export function defaultPgMemoryMb(): number {
   const quarter = Math.floor(totalmem() / 4 / 1024 / 1024)

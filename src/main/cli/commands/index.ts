@@ -1,6 +1,11 @@
 import type { CliKit } from '../main'
+import { registerLocalApiCommands } from './local-api'
 import { registerOpenfdaCommands } from './openfda'
 import { registerRefreshCommands } from './refresh'
 
 /** Command areas registered after the core commands; each area keeps its commands in its own file. */
-export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [registerOpenfdaCommands, registerRefreshCommands]
+export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [
+  registerLocalApiCommands,
+  registerOpenfdaCommands,
+  registerRefreshCommands,
+]

@@ -14,7 +14,7 @@ export interface LocalApiServer {
 export async function startLocalApi(o: { engine: QueryEngine; port: number; apiKeys?: () => string[]; onRequest?: OpenFdaHandlerOptions['onRequest'] }): Promise<LocalApiServer> {
   const handler = createOpenFdaHandler({ engine: o.engine, apiKeys: o.apiKeys, onRequest: o.onRequest })
   const server = createServer((req, res) => void handler(req, res))
-  server.requestTimeout = 60_000
+  server.requestTimeout = 90_000
   server.headersTimeout = 10_000
   server.maxHeadersCount = 50
   await new Promise<void>((resolve, reject) => {

@@ -21,8 +21,13 @@ export const DIRECT_COLUMNS: Record<Endpoint, Record<string, string>> = {
   enforcement: { recall_number: 'recall_number', recalling_firm: 'firm', center_classification_date: 'decision_date', recall_initiation_date: 'received_date', report_date: 'report_date' }
 }
 
-/** Columns with a trigram index (0003, 0021): a token regex on them is an index scan. */
+/** Columns with a trigram index (0003): a token regex on them is an index scan. */
 const TRGM_COLUMNS = new Set(['firm', 'device_name'])
+/** Columns with a GIN index of their tokens (0021): `fda_tokens(col) @> tokens` finds the rows. */
+const TOKEN_INDEXED: Record<Endpoint, string[]> = {
+  '510k': ['k_number', 'product_code'], classification: ['product_code'], event: ['mdr_report_key'], recall: ['product_res_number', 'product_code'],
+  pma: ['pma_number', 'product_code'], udi: ['record_key'], enforcement: ['recall_number']
+}
 
 /** The allow-list every identifier in generated SQL is checked against. */
 function allowedColumn(endpoint: Endpoint, column: string): string {
@@ -48,8 +53,33 @@ export function jsonPath(path: readonly string[]): string {
 }
 
 export interface SqlQueryEngineOptions {
-  /** Per-statement limit (ms) so no single query holds a server connection for long. */
+  /** Per-statement limit (ms, default 60 s: an uncached count over a million JSONB records takes tens of seconds). */
   statementTimeoutMs?: number
+  /** Count answers and totals kept per table version (0: no cache). */
+  cacheEntries?: number
+}
+
+/**
+ * Count answers and totals by (database epoch, table version, query): exact, since the version
+ * changes in the same transaction as the data (sql/0022). Least recently used entries go first.
+ */
+class ResultCache {
+  private readonly entries = new Map<string, unknown>()
+  constructor(private readonly max: number) {}
+  async get<T>(version: string | null, kind: string, plan: Plan, run: () => Promise<T>): Promise<T> {
+    if (version === null || this.max === 0) return run()
+    const key = JSON.stringify([version, kind, plan.endpoint, plan.pred, plan.count, plan.limit])
+    if (this.entries.has(key)) {
+      const v = this.entries.get(key) as T
+      this.entries.delete(key)
+      this.entries.set(key, v)
+      return v
+    }
+    const v = await run()
+    this.entries.set(key, v)
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
+    return v
+  }
 }
 
 /**
@@ -59,38 +89,63 @@ export interface SqlQueryEngineOptions {
  */
 export class SqlQueryEngine implements QueryEngine {
   private lastUpdated: { at: number; byEndpoint: Map<string, string> } | null = null
+  private readonly cache: ResultCache
+  /** Whether the database has sql/0022's table versions (checked with last_updated); without them nothing is cached. */
+  private hasVersions = false
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly opts: SqlQueryEngineOptions = {}
-  ) {}
+  ) {
+    this.cache = new ResultCache(opts.cacheEntries ?? 500)
+  }
 
   async query(endpoint: Endpoint, params: OpenFdaParams, signal?: AbortSignal): Promise<OpenFdaEnvelope> {
     const plan = planQuery(endpoint, params)
-    const client = await this.pool.connect()
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (e) {
+      // PgBouncer or the database is down: say so (the read path falls through to the next tier).
+      throw new OpenFdaQueryError(503, 'SERVICE_UNAVAILABLE', `The mirror database is not reachable (${(e as Error).message.slice(0, 120)}); start it with \`fda-offline stack up\`.`)
+    }
     let ok = false
     try {
       signal?.throwIfAborted()
-      await client.query('BEGIN READ ONLY')
-      await client.query("SELECT set_config('statement_timeout', $1, true)", [String(this.opts.statementTimeoutMs ?? 15_000)])
+      // One snapshot for the total and the page (and the cache's version).
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
       const lastUpdated = await this.endpointLastUpdated(client, endpoint)
+      // JIT compilation costs more than it saves on these short queries (measured: +0.4 s on a count).
+      // The table's data version comes in the same round trip.
+      const setup = await client.query<{ v: string | null }>(
+        `SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true), ${this.hasVersions ? "(SELECT epoch::text || '/' || version FROM openfda.table_versions WHERE tbl = $2)" : 'NULL::text'} AS v`,
+        this.hasVersions ? [String(this.opts.statementTimeoutMs ?? 60_000), ENDPOINT_DEFS[endpoint].table] : [String(this.opts.statementTimeoutMs ?? 60_000)]
+      )
+      const version = setup.rows[0].v
+      const cached = <T>(kind: string, run: () => Promise<T>): Promise<T> => this.cache.get(version, kind, plan, run)
       let envelope: OpenFdaEnvelope
       if (plan.count) {
         const q = compileCount(plan)
-        const r = await client.query(q.text, q.values)
+        const r = await cached('count', () => client.query(q.text, q.values).then((x) => ({ rows: x.rows })))
         if (r.rows.length === 0) throw NO_MATCHES()
+        const rows = r.rows as { term: string; count: string }[]
         envelope = countEnvelope(
           lastUpdated,
           plan.count.field.kind === 'date'
-            ? r.rows.map((x: { term: string; count: string }) => ({ time: compactDate(x.term), count: Number(x.count) }))
-            : r.rows.map((x: { term: string; count: string }) => ({ term: x.term, count: Number(x.count) }))
+            ? rows.map((x) => ({ time: compactDate(x.term), count: Number(x.count) }))
+            : rows.slice(0, plan.limit).map((x) => ({ term: x.term, count: Number(x.count) })) // limit=0: no terms, yet not "no matches"
         )
       } else {
-        const t = compileTotal(plan)
-        const total = Number((await client.query<{ n: string }>(t.text, t.values)).rows[0].n)
-        if (total === 0) throw NO_MATCHES()
         const s = compileSearch(plan)
         const rows = plan.limit === 0 ? [] : (await client.query<{ record: unknown }>(s.text, s.values)).rows
+        // A short first page is the whole answer: its length is the total, no count needed (key lookups).
+        let total: number
+        if (!plan.after && plan.limit > 0 && rows.length < plan.limit && (plan.skip === 0 || rows.length > 0)) total = plan.skip + rows.length
+        else {
+          const t = compileTotal(plan)
+          total = await cached('total', async () => Number((await client.query<{ n: string }>(t.text, t.values)).rows[0].n))
+        }
+        if (total === 0) throw NO_MATCHES()
         envelope = searchEnvelope(lastUpdated, plan.skip, plan.limit, total, rows.map((r) => r.record))
       }
       await client.query('COMMIT')
@@ -102,7 +157,11 @@ export class SqlQueryEngine implements QueryEngine {
         ok = true
         throw e
       }
-      if ((e as { code?: string }).code === '57014') throw new OpenFdaQueryError(504, 'TIMEOUT', 'The query took too long; narrow the search.')
+      const code = (e as { code?: string }).code
+      if (code === '57014') throw new OpenFdaQueryError(504, 'TIMEOUT', 'The query took too long; narrow the search.')
+      if ((code && /^(08|57P|53)/.test(code)) || /ECONN|Connection terminated|timeout/i.test((e as Error).message)) {
+        throw new OpenFdaQueryError(503, 'SERVICE_UNAVAILABLE', `The mirror database stopped answering (${(e as Error).message.slice(0, 120)}).`)
+      }
       throw e
     } finally {
       client.release(ok ? undefined : true)
@@ -113,6 +172,7 @@ export class SqlQueryEngine implements QueryEngine {
   private async endpointLastUpdated(client: pg.PoolClient, endpoint: Endpoint): Promise<string> {
     if (!this.lastUpdated || Date.now() - this.lastUpdated.at > 60_000) {
       const r = await client.query<{ endpoint: string; d: string | null }>("SELECT endpoint, to_char(last_success_at, 'YYYY-MM-DD') AS d FROM openfda.refresh_metadata")
+      this.hasVersions = (await client.query<{ ok: boolean }>("SELECT to_regclass('openfda.table_versions') IS NOT NULL AS ok")).rows[0].ok
       this.lastUpdated = { at: Date.now(), byEndpoint: new Map(r.rows.filter((x) => x.d).map((x) => [x.endpoint, x.d!])) }
     }
     return this.lastUpdated.byEndpoint.get(endpoint) ?? today()
@@ -148,14 +208,21 @@ export function compilePred(sql: Sql, endpoint: Endpoint, pred: Pred): string {
     case 'or':
       return `(${pred.children.map((c) => compilePred(sql, endpoint, c)).join(pred.p === 'and' ? ' AND ' : ' OR ')})`
     case 'not':
-      return `(NOT ${compilePred(sql, endpoint, pred.child)})`
+      // Column comparisons are NULL for a missing value; AND/OR treat NULL as false already, NOT must too.
+      return `(NOT coalesce(${compilePred(sql, endpoint, pred.child)}, false))`
     case 'tokens': {
       const re = sql.p(tokensRegex(pred.tokens))
       if (pred.field === null) return `EXISTS (SELECT 1 FROM jsonb_path_query(t.record, 'strict $.**') v WHERE ${SCALAR} AND lower(v #>> '{}') ~ ${re})`
       const col = direct(endpoint, pred.field)
       const colName = col?.slice(1, -1) ?? ''
       // Tokens ignore surrounding spaces, so the trimmed column answers exactly; `~*` lets the trigram index find the rows.
-      if (col && pred.field.kind !== 'date') return `coalesce(${TRGM_COLUMNS.has(colName) ? `t.${col} ~* ${re} AND ` : ''}lower(t.${col}) ~ ${re}, false)`
+      if (col && pred.field.kind !== 'date') {
+        const plain = pred.tokens.filter((x) => !x.includes('*'))
+        const index = TOKEN_INDEXED[endpoint].includes(colName) && plain.length
+          ? `openfda.fda_tokens(t.${col}) @> ${sql.p(plain, '::text[]')} AND `
+          : TRGM_COLUMNS.has(colName) ? `t.${col} ~* ${re} AND ` : ''
+        return `(${index}lower(t.${col}) ~ ${re})`
+      }
       return anyLeaf(sql, pred.field, (t) => `lower(${t}) ~ ${re}`)
     }
     case 'equals': {
@@ -179,7 +246,7 @@ export function compilePred(sql: Sql, endpoint: Endpoint, pred: Pred): string {
         return parts.join(' AND ')
       }
       // The date columns hold parseOpenFdaDate of the same field, indexed.
-      if (col) return `coalesce(${cmp(`t.${col}`)}, false)`
+      if (col) return `(${cmp(`t.${col}`)})`
       return anyLeaf(sql, pred.field, (t) => `coalesce(${cmp(`openfda.parse_openfda_date(${t})`)}, false)`)
     }
     case 'textRange':
@@ -267,7 +334,7 @@ function compileCount(plan: Plan): { text: string; values: unknown[] } {
   else terms = `SELECT DISTINCT tok AS term FROM jsonb_path_query(t.record, ${path()}) v, regexp_split_to_table(lower(v #>> '{}'), '[^a-z0-9]+') tok WHERE ${SCALAR} AND tok <> ''`
   return {
     text: `SELECT x.term, count(*) AS count FROM ${table(plan.endpoint)} t, LATERAL (${terms}) x WHERE ${where}
-           GROUP BY x.term ORDER BY count(*) DESC, x.term COLLATE "C" LIMIT ${sql.p(plan.limit)}`,
+           GROUP BY x.term ORDER BY count(*) DESC, x.term COLLATE "C" LIMIT ${sql.p(Math.max(1, plan.limit))}`,
     values: sql.values
   }
 }
