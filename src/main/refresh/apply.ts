@@ -91,6 +91,8 @@ export async function applyEndpoint(
   await c.query(
     `WITH written AS (
        INSERT INTO ${table} AS t (${target.join(', ')}) SELECT ${select.join(', ')} FROM src
+        -- unchanged records are skipped here, before their sensitive fields are encrypted again
+        WHERE NOT EXISTS (SELECT 1 FROM ${table} m WHERE ${def.keyColumns.map((k) => `m.${k} = src.key ->> '${k}'`).join(' AND ')} AND m.checksum = src.checksum)
        ON CONFLICT (${def.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum
        RETURNING (xmax = 0) AS inserted, ${keyExpr('t')} AS key_text, t.checksum)
      INSERT INTO changes SELECT CASE WHEN inserted THEN 'I' ELSE 'U' END, key_text, checksum FROM written`,
