@@ -13,7 +13,7 @@ CREATE TABLE console.refresh_runs (
   endpoints       text[] NOT NULL,
   started_by      bigint,
   started_by_name text NOT NULL,
-  state           text NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+  state           text NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled', 'superseded')),
   started_at      timestamptz NOT NULL DEFAULT now(),
   finished_at     timestamptz,
   error           text,

@@ -111,7 +111,8 @@ export class ReadPath implements QueryEngine {
         return this.done(env, 'api', false, skipped, new Date(now).toISOString(), endpoint)
       } catch (e) {
         if (isBadQuery(e)) throw e
-        skipped.push({ tier: 'api', reason: `openFDA did not answer: ${reasonOf(e)}` })
+        const why = reasonOf(e)
+        skipped.push({ tier: 'api', reason: /^openFDA/.test(why) ? why : `openFDA did not answer: ${why}` })
       }
     }
 

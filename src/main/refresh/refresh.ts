@@ -135,7 +135,7 @@ async function findOrCreateRun(
   a: { source: string; manifestUrl: string; color: Color; blueGreen: boolean; endpoints: Endpoint[]; actor: Actor; jobId: string; opts: RefreshOptions }
 ): Promise<{ runId: string; resumed: boolean }> {
   const prior = await pool.query<{ id: string }>(
-    `SELECT id FROM console.refresh_runs WHERE state <> 'succeeded' AND source = $1 AND color = $2 AND endpoints = $3::text[] ORDER BY started_at DESC LIMIT 1`,
+    `SELECT id FROM console.refresh_runs WHERE state IN ('running', 'failed', 'cancelled') AND source = $1 AND color = $2 AND endpoints = $3::text[] ORDER BY started_at DESC LIMIT 1`,
     [a.source, a.color, a.endpoints]
   )
   if (prior.rows[0]) {
@@ -143,6 +143,12 @@ async function findOrCreateRun(
     return { runId: prior.rows[0].id, resumed: true }
   }
   const runId = `refresh-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`
+  // Unfinished runs of other parameters over the same endpoints are superseded: their staged rows go.
+  const superseded = await pool.query<{ id: string }>(
+    `UPDATE console.refresh_runs SET state = 'superseded', finished_at = now(), error = $2 WHERE state IN ('running', 'failed', 'cancelled') AND endpoints && $1::text[] RETURNING id`,
+    [a.endpoints, `superseded by ${runId}`]
+  )
+  if (superseded.rows.length) await pool.query('DELETE FROM console.refresh_staging WHERE run_id = ANY($1)', [superseded.rows.map((r) => r.id)])
   const meta = await pool.query<{ endpoint: Endpoint; last_success_at: Date | null }>('SELECT endpoint, last_success_at FROM openfda.refresh_metadata')
   const has = await Promise.all(a.endpoints.map(async (e) => Boolean((await pool.query(`SELECT EXISTS (SELECT 1 FROM openfda.${ENDPOINT_DEFS[e].table}) AS any`)).rows[0].any)))
   await s.db.tx(a.actor, async (c) => {
