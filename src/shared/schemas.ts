@@ -165,6 +165,7 @@ export const RejectRow = z.object({ file: z.string(), position: z.string(), key:
 export const EndpointVerification = z.object({
   endpoint: EndpointName,
   expected: z.number(),
+  superseded: z.number(),
   present: z.number(),
   checksumMismatches: z.number(),
   recomputed: z.number(),
@@ -176,7 +177,7 @@ export const MigrationSummary = z.object({
   runId: z.string(),
   source: z.string(),
   files: z.object({ total: z.number(), staged: z.number(), rejected: z.number(), skipped: z.number() }),
-  records: z.object({ read: z.number(), rejected: z.number(), inserted: z.number(), updated: z.number(), unchanged: z.number() }),
+  records: z.object({ read: z.number(), rejected: z.number(), inserted: z.number(), updated: z.number(), unchanged: z.number(), superseded: z.number() }),
   rejectsByReason: z.record(z.string(), z.number()),
   verification: z.array(EndpointVerification),
   verified: z.boolean(),

@@ -77,6 +77,7 @@ describe('the earlier tool cache, with every kind of bad input', () => {
       'record 2: no natural key: the record has no k_number'
     ])
     expect(r.records.rejected).toBe(3) // record-level; the five whole files are under files.rejected
+    expect(r.records).toMatchObject({ inserted: 6, updated: 0, unchanged: 0, superseded: 1 }) // K3's older copy
     // 510(k): K1, K2, K3 (twice: the newer wins), K80 (BOM), K102 → 5 distinct keys
     expect(r.verification.find((v) => v.endpoint === '510k')).toMatchObject({ expected: 5, present: 5, checksumMismatches: 0, ok: true })
     expect((await s.services.records.get('510k', 'K000003'))!.record.device_name).toBe('NEW NAME')
@@ -98,6 +99,7 @@ describe('the earlier tool cache, with every kind of bad input', () => {
     expect(r.records.inserted).toBe(0)
     expect(r.records.updated).toBe(0)
     expect(r.records.unchanged).toBe(6)
+    expect(r.records.superseded).toBe(1)
     expect(r.verified).toBe(true)
   })
 })

@@ -16,7 +16,10 @@ const CASES = [
   '{"floats":[1.0,0.1,1e16,1.5e-7,123456789.123,-0.0,0.0001,0.00001,2.5e+300,1E2,3.14159265358979,100.0,1e22]}',
   '{"ints":[0,-0,12345678901234567890,-42,9007199254740993]}',
   '{"nested":{"z":{"y":[{"b":2,"a":1}]},"a":{}},"empty":[]}',
-  '{"keys":{"b":1,"B":2,"_":3,"a1":4,"a":5,"\\u00e9":6,"\\ud83d\\ude00":7,"\\uffff":8}}'
+  '{"keys":{"b":1,"B":2,"_":3,"a1":4,"a":5,"\\u00e9":6,"\\ud83d\\ude00":7,"\\uffff":8}}',
+  // Keys a JavaScript object would reorder, a key that is special to JavaScript, a lone surrogate
+  '{"10":1,"9":2,"a":3,"01":4,"4294967295":5}',
+  '{"__proto__":{"x":1},"constructor":2,"lone":"\\udc00 and \\ud800x","ctl":"\\u0001\\u001f\\b\\f"}'
 ]
 
 describe("Python's json.dumps(sort_keys=True, separators=(',', ':'))", () => {

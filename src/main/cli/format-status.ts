@@ -25,7 +25,7 @@ export function formatMigration(r: MigrationSummary): string {
   const out = [
     `Import ${r.runId} of ${r.source} in ${r.seconds.toFixed(1)} s`,
     `files:   ${r.files.total} (${r.files.staged} loaded, ${r.files.skipped} without records, ${r.files.rejected} rejected)`,
-    `records: ${r.records.read} read, ${r.records.inserted} new, ${r.records.updated} updated, ${r.records.unchanged} unchanged, ${r.records.rejected} rejected`,
+    `records: ${r.records.read} read, ${r.records.inserted} new, ${r.records.updated} updated, ${r.records.unchanged} unchanged, ${r.records.superseded} superseded by a newer copy, ${r.records.rejected} rejected`,
     '',
     'ENDPOINT        EXPECTED  PRESENT  CHECKSUMS RE-COMPUTED  MISMATCHES  RESULT'
   ]

@@ -12,9 +12,12 @@ import type { Actor, Database } from './database'
 
 
 /** COPY's text format: backslash, tab, newline and carriage return escaped; NULL as \N. */
+const COPY_SPECIAL = /[\\\t\n\r]/g
+const COPY_ESCAPE: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+
 export function copyField(v: string | null): string {
   if (v === null) return '\\N'
-  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+  return v.replace(COPY_SPECIAL, (c) => COPY_ESCAPE[c])
 }
 
 export interface BulkLoadResult {

@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type pg from 'pg'
 import type { Services } from '../app/services'
 import type { Actor } from '../db/database'
 import { recordRefresh } from '../db/records'
 import type { JobContext } from '../jobs/job-manager'
-import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
-import { PGP_OPTIONS } from '../openfda/sensitive'
+import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { StackError } from '../stack/stack-error'
 import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
 import { rejectsCsv } from './reject-report'
 import { scanSource, type InputFile } from './sources'
-import { stageFile, type Reject } from './stage'
+import { loadFile, prepareFile, type FileRows, type LoadedFile, type Reject } from './load-file'
 import { verifyRun, type EndpointVerification } from './verify'
 
 export interface MigrationOptions {
@@ -27,7 +26,8 @@ export interface MigrationSummary {
   runId: string
   source: string
   files: { total: number; staged: number; rejected: number; skipped: number }
-  records: { read: number; rejected: number; inserted: number; updated: number; unchanged: number }
+  /** superseded: older copies of keys that a newer file also held (the newest copy is kept). */
+  records: { read: number; rejected: number; inserted: number; updated: number; unchanged: number; superseded: number }
   rejectsByReason: Record<string, number>
   verification: EndpointVerification[]
   verified: boolean
@@ -44,9 +44,9 @@ export const reportDirFor = (s: Services, runId: string) => join(s.home, 'import
 
 /**
  * A migration of a JSON cache (or bulk downloads, or NDJSON) into the mirror: pre-flight, scan,
- * load (each file staged in its own transaction), merge (each endpoint in its own transaction),
- * index, verify. Every step records what it did in the same transaction, so `resume` continues a
- * killed run to the same final state.
+ * load (each file in its own transaction, newest cached file first, straight into the endpoint
+ * tables), index, verify. Every step records what it did in the same transaction, so `resume`
+ * continues a killed run to the same final state.
  */
 export async function runMigration(s: Services, o: MigrationOptions, actor: Actor, ctx: JobContext): Promise<MigrationSummary> {
   const started = Date.now()
@@ -91,80 +91,99 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     await c.query('INSERT INTO console.import_runs (id, job_id, source, endpoint_hint, started_by, started_by_name, state) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
       runId, ctx.jobId, source, o.endpoint, actor.userId, actor.username, 'running'
     ])
-    for (const [i, f] of files.entries())
-      await c.query('INSERT INTO console.import_files (run_id, file_no, path, size, kind, endpoint, status) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        runId, i, f.path, f.size, f.kind, f.endpoint, 'pending'
+    // The load order: newest cached first (ties: the later file), fixed here so a resumed run keeps it.
+    const order = files.map((f, i) => ({ i, at: cachedAtForOrder(f) })).sort((a, b) => b.at - a.at || b.i - a.i)
+    for (const [n, { i, at }] of order.entries()) {
+      const f = files[i]
+      await c.query('INSERT INTO console.import_files (run_id, file_no, path, size, kind, endpoint, status, cached_at, load_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        runId, i, f.path, f.size, f.kind, f.endpoint, 'pending', at, n
       ])
+    }
     await s.audit.record(actor, { action: 'migration.start', targetType: 'migration', targetKey: runId, after: { source, files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) } }, c)
     return false
   }, db)
-  const fileRows = (await db.query<{ file_no: number; path: string; size: string; kind: string; endpoint: Endpoint | null; status: string; records: number }>(
-    'SELECT file_no, path, size, kind, endpoint, status, records FROM console.import_files WHERE run_id = $1 ORDER BY file_no', [runId]
+  const fileRows = (await db.query<{ file_no: number; load_order: number; path: string; size: string; kind: string; endpoint: Endpoint | null; status: string; records: number }>(
+    'SELECT file_no, load_order, path, size, kind, endpoint, status, records FROM console.import_files WHERE run_id = $1 ORDER BY load_order', [runId]
   )).rows
   const inputs: InputFile[] = fileRows.map((r) => ({ path: r.path, name: r.path.split('/').pop()!, size: Number(r.size), kind: r.kind as InputFile['kind'], endpoint: r.endpoint }))
 
   // Tables empty at the start get their secondary indexes after the load (recorded, so a resumed run rebuilds them).
   await deferIndexesOfEmptyTables(s, db, runId, resumed)
 
-  // ---- load: one transaction per file ----
+  // ---- load: one transaction per file, newest first ----
   const totalBytes = inputs.reduce((n, f) => n + f.size, 0)
   const loadStart = Date.now()
   let bytesDone = 0
   let recordsDone = 0
-  const staged = new Map<number, number>((await db.query<{ file_no: number; n: string }>(
-    'SELECT file_no, count(*) AS n FROM console.import_staging WHERE run_id = $1 GROUP BY file_no', [runId]
-  )).rows.map((r) => [r.file_no, Number(r.n)]))
+  const fresh = (await db.query<{ fresh_endpoints: Endpoint[] }>('SELECT fresh_endpoints FROM console.import_runs WHERE id = $1', [runId])).rows[0].fresh_endpoints
+  const run = { id: runId, checksumKey: s.db.checksumKey(), endpointHint: o.endpoint, fresh: new Set(fresh) }
+  const pending = inputs.map((_, i) => i).filter((i) => fileRows[i].status === 'pending')
   for (const [i, f] of inputs.entries()) {
+    if (fileRows[i].status === 'pending') continue
+    bytesDone += f.size
+    recordsDone += fileRows[i].records
+  }
+  // The next file is read while PostgreSQL writes this one: Node and PostgreSQL each keep a core busy.
+  const ahead = new Map<number, Promise<FileRows | null>>()
+  const readAhead = (i: number | undefined) => {
+    if (i === undefined) return
+    const p = prepareFile(run, inputs[i], () => {})
+    p.catch(() => {}) // awaited when its turn comes; never an unhandled rejection meanwhile
+    ahead.set(i, p)
+  }
+  for (const [n, i] of pending.entries()) {
     if (ctx.signal.aborted) throw new Error('cancelled')
+    const f = inputs[i]
     const row = fileRows[i]
-    // Done already, unless it was staged and the (unlogged) staging rows were lost in a crash.
-    const done = row.status === 'rejected' || row.status === 'skipped' || (row.status === 'staged' && (staged.get(row.file_no) ?? 0) === row.records)
-    if (done) {
-      bytesDone += f.size
-      recordsDone += row.records
-      continue
-    }
-    const base = bytesDone
-    const recordsBefore = recordsDone
-    await s.db.transaction(async (c) => {
-      await c.query('DELETE FROM console.import_staging WHERE run_id = $1 AND file_no = $2', [runId, row.file_no])
-      let fileBytes = 0
-      const r = await stageFile(c, { id: runId, checksumKey: s.db.checksumKey(), endpointHint: o.endpoint }, f, row.file_no, (bytes) => {
-        recordsDone++
-        fileBytes = Math.min(f.size, fileBytes + bytes)
-        if (recordsDone % 2000 === 0)
-          ctx.report({ phase: 'load', done: base + fileBytes, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
-      })
+    const prepared = (await ahead.get(i)) ?? null
+    ahead.delete(i)
+    let live = 0 // records and bytes of a streamed file, for progress while it loads
+    let liveBytes = 0
+    const nth = inputs.length - pending.length + n
+    const r = await s.db.tx(actor, async (c) => {
+      await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
+      const r = await loadFile(c, run, f, row.load_order, (bytes) => {
+        liveBytes += bytes
+        if (++live % 2000 === 0)
+          ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
+      }, { prepared, whileWriting: () => readAhead(pending[n + 1]) })
       if (r.status === 'rejected') throw new RejectedFile(r.rejects)
-      await recordFile(c, runId, row.file_no, r.status, r.endpoint, r.cachedAt, r.records, r.rejects, r.note)
+      await recordFile(c, runId, row.file_no, r)
+      if (r.status === 'loaded')
+        await s.audit.record(actor, {
+          action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
+          after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
+        }, c)
       return r
     }, db).catch(async (e) => {
       if (!(e instanceof RejectedFile)) throw e
       // The file's rows were rolled back; record the rejection on its own.
-      await s.db.transaction((c) => recordFile(c, runId, row.file_no, 'rejected', null, null, 0, e.rejects, null), db)
-      recordsDone = recordsBefore
+      await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
+      return null
     })
+    if (!ahead.has(pending[n + 1] ?? -1)) readAhead(pending[n + 1]) // a rejected or empty file did not start it
     bytesDone += f.size
-    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(i, inputs.length, recordsDone, loadStart) })
+    recordsDone += r?.records ?? 0
+    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
   }
+
+  // Counts per endpoint over the whole run (a resumed run adds up what its first attempt committed).
+  const perEndpoint = (await db.query<{ endpoint: Endpoint; inserted: string; updated: string; unchanged: string }>(
+    "SELECT endpoint, sum(inserted) AS inserted, sum(updated) AS updated, sum(unchanged) AS unchanged FROM console.import_files WHERE run_id = $1 AND status = 'staged' GROUP BY endpoint", [runId]
+  )).rows
+  const counts = { inserted: 0, updated: 0, unchanged: 0 }
+  await s.db.transaction(async (c) => {
+    for (const e of perEndpoint) {
+      const n = { inserted: Number(e.inserted), updated: Number(e.updated), unchanged: Number(e.unchanged) }
+      counts.inserted += n.inserted
+      counts.updated += n.updated
+      counts.unchanged += n.unchanged
+      await recordRefresh(c, e.endpoint, n)
+    }
+  }, db)
 
   lap('preflight, scan and load')
 
-  // ---- merge: one transaction per endpoint; the newest cached copy of a key wins ----
-  const mergedAlready = (await db.query<{ merged: string[] }>('SELECT merged FROM console.import_runs WHERE id = $1', [runId])).rows[0].merged
-  const endpoints = (await db.query<{ endpoint: Endpoint }>('SELECT DISTINCT endpoint FROM console.import_staging WHERE run_id = $1', [runId])).rows.map((r) => r.endpoint)
-  const counts = { inserted: 0, updated: 0, unchanged: 0 }
-  for (const [i, endpoint] of ENDPOINTS.filter((e) => endpoints.includes(e)).entries()) {
-    if (ctx.signal.aborted) throw new Error('cancelled')
-    ctx.report({ phase: 'merge', done: i, total: endpoints.length, unit: 'endpoints', message: `merging ${endpoint}` })
-    if (mergedAlready.includes(endpoint)) continue
-    const r = await s.db.tx(actor, (c) => mergeEndpoint(s, c, runId, endpoint, actor), db)
-    counts.inserted += r.inserted
-    counts.updated += r.updated
-    counts.unchanged += r.unchanged
-  }
-
-  lap('merge')
 
   // ---- index: build what was deferred ----
   ctx.report({ phase: 'index', message: 'building indexes of the tables that started empty' })
@@ -176,6 +195,8 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   ctx.report({ phase: 'verify', message: 'comparing keys and re-computing checksums' })
   const verification = await verifyRun(s, runId, (m) => ctx.report({ phase: 'verify', message: m }))
   const verified = verification.every((v) => v.ok)
+  const superseded = verification.reduce((n, v) => n + v.superseded, 0)
+  counts.unchanged -= superseded // older copies changed nothing, but they were not "unchanged" records either
   lap('verify')
 
   // ---- summary, reject report, audit ----
@@ -197,17 +218,31 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     runId, source,
     files: { total: inputs.length, staged: by('staged'), rejected: by('rejected'), skipped: by('skipped') },
     // Records: what was read from the files that were not rejected whole (those are counted under files).
-    records: { read: Number(files2.reduce((n, x) => n + Number(x.records), 0)) + recordRejects, rejected: recordRejects, ...counts },
+    records: { read: Number(files2.reduce((n, x) => n + Number(x.records), 0)) + recordRejects, rejected: recordRejects, ...counts, superseded },
     rejectsByReason, verification, verified, rejectReport, backup, timings, seconds: (Date.now() - started) / 1000
   }
   const auditSeq = await s.db.tx(actor, async (c) => {
     const entry = await s.audit.record(actor, { action: 'migration.complete', targetType: 'migration', targetKey: runId, after: { ...summary, verification: summary.verification.map(({ endpoint, expected, present, checksumMismatches, ok }) => ({ endpoint, expected, present, checksumMismatches, ok })) } }, c)
     await c.query("UPDATE console.import_runs SET state = $2, phase = 'done', finished_at = now(), summary = $3 WHERE id = $1", [runId, verified ? 'succeeded' : 'failed', JSON.stringify({ ...summary, auditSeq: entry.seq })])
-    await c.query('DELETE FROM console.import_staging WHERE run_id = $1', [runId])
+    await c.query('DELETE FROM console.import_keys WHERE run_id = $1', [runId])
     return entry.seq
   }, db)
   writeFileSync(join(reportDir, 'summary.json'), JSON.stringify({ ...summary, auditSeq }, null, 2))
   return { ...summary, auditSeq }
+}
+
+/** When a file was cached, for the load order: from the envelope (its head, else the whole file), else the file's time. */
+function cachedAtForOrder(f: InputFile): number {
+  if (f.cachedAtInHead !== undefined) return f.cachedAtInHead
+  if (f.kind === 'cache') {
+    try {
+      const at = (JSON.parse(readFileSync(f.path, 'utf8').replace(/^\uFEFF/, '')) as { _cached_at?: unknown })._cached_at
+      if (typeof at === 'number') return at
+    } catch {
+      // not JSON: the load rejects it and says why; its place in the order does not matter
+    }
+  }
+  return statSync(f.path).mtimeMs / 1000
 }
 
 function progressLine(i: number, files: number, records: number, since: number): string {
@@ -221,10 +256,16 @@ class RejectedFile extends Error {
   }
 }
 
-async function recordFile(c: pg.ClientBase, runId: string, fileNo: number, status: string, endpoint: Endpoint | null, cachedAt: number | null, records: number, rejects: Reject[], note: string | null): Promise<void> {
-  await c.query('UPDATE console.import_files SET status = $3, endpoint = coalesce($4, endpoint), cached_at = $5, records = $6, rejected = $7, note = $8 WHERE run_id = $1 AND file_no = $2', [
-    runId, fileNo, status, endpoint, cachedAt, records, rejects.length, note
-  ])
+type FileOutcome = Pick<LoadedFile, 'status' | 'endpoint' | 'cachedAt' | 'records' | 'inserted' | 'updated' | 'unchanged' | 'rejects' | 'note'>
+
+async function recordFile(c: pg.ClientBase, runId: string, fileNo: number, r: FileOutcome): Promise<void> {
+  const rejects = r.rejects
+  // 'staged' is the stored name of a loaded file (kept from the first schema).
+  await c.query(
+    `UPDATE console.import_files SET status = $3, endpoint = coalesce($4, endpoint), cached_at = coalesce($5, cached_at), records = $6, rejected = $7, note = $8,
+            inserted = $9, updated = $10, unchanged = $11 WHERE run_id = $1 AND file_no = $2`,
+    [runId, fileNo, r.status === 'loaded' ? 'staged' : r.status, r.endpoint, r.cachedAt, r.records, rejects.length, r.note, r.inserted, r.updated, r.unchanged]
+  )
   await c.query('DELETE FROM console.import_rejects WHERE run_id = $1 AND file = (SELECT path FROM console.import_files WHERE run_id = $1 AND file_no = $2)', [runId, fileNo])
   for (const r of rejects)
     await c.query('INSERT INTO console.import_rejects (run_id, file, position, key, reason) VALUES ($1, $2, $3, $4, $5)', [runId, r.file, r.position, r.key, r.reason])
@@ -235,45 +276,7 @@ async function lastUnfinishedRun(db: pg.Pool, source: string): Promise<string | 
   return r.rows[0]?.id ?? null
 }
 
-async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpoint: Endpoint, actor: Actor) {
-  const def = ENDPOINT_DEFS[endpoint]
-  const table = `openfda.${def.table}`
-  const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : def.keyColumns
-  const extracted = EXTRACTED_COLUMNS.filter((x) => !keyCols.includes(x))
-  const target = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
-  const select = [
-    ...keyCols.map((k) => `key ->> '${k}'`), 'record::jsonb',
-    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive, $2, '${PGP_OPTIONS}') END`, 'st.checksum', `'import:' || $1`, ...extracted
-  ]
-  const updates = target.filter((x) => !def.keyColumns.includes(x)).map((x) => `${x} = EXCLUDED.${x}`)
-  await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
-  // Room to sort and hash the winners in memory (this transaction only).
-  await c.query("SET LOCAL work_mem = '256MB'")
-  // DISTINCT ON key: the most recently cached copy wins; ties go to the later file, then the later record.
-  const r = await c.query<{ inserted: string; written: string; total: string; digest: string }>(
-    `WITH winners AS (
-       -- Sorting narrow tuples only; the (large) records are joined back afterwards.
-       SELECT DISTINCT ON (key_text) file_no, ord, key_text, checksum FROM console.import_staging WHERE run_id = $1 AND endpoint = '${endpoint}'
-        ORDER BY key_text, cached_at DESC, file_no DESC, ord DESC),
-     written AS (
-       INSERT INTO ${table} AS t (${target.join(', ')})
-       SELECT ${select.join(', ')} FROM console.import_staging st JOIN winners w USING (file_no, ord) WHERE st.run_id = $1 AND st.endpoint = '${endpoint}'
-       ON CONFLICT (${def.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum
-       RETURNING (xmax = 0) AS inserted)
-     SELECT (SELECT count(*) FILTER (WHERE inserted) FROM written) AS inserted, (SELECT count(*) FROM written) AS written,
-            (SELECT count(*) FROM winners) AS total,
-            (SELECT encode(sha256(convert_to(coalesce(string_agg(key_text || E'\\t' || checksum, E'\\n' ORDER BY key_text), ''), 'UTF8')), 'hex') FROM winners) AS digest`,
-    [runId, s.db.checksumKey()]
-  )
-  const x = r.rows[0]
-  const result = { inserted: Number(x.inserted), updated: Number(x.written) - Number(x.inserted), unchanged: Number(x.total) - Number(x.written) }
-  await recordRefresh(c, endpoint, result)
-  await c.query('UPDATE console.import_runs SET merged = array_append(merged, $2) WHERE id = $1', [runId, endpoint])
-  await s.audit.record(actor, { action: 'migration.batch', targetType: 'endpoint', targetKey: endpoint, after: { run: runId, keys: Number(x.total), ...result, digest: x.digest } }, c)
-  return result
-}
-
-/** Drops the secondary indexes of endpoint tables that are empty now, remembering their definitions. */
+/** Notes which endpoint tables are empty now, and drops their secondary indexes, remembering their definitions. */
 async function deferIndexesOfEmptyTables(s: Services, db: pg.Pool, runId: string, resumed: boolean): Promise<void> {
   if (resumed) return // the first attempt decided; buildDeferredIndexes finishes the job
   await s.db.admin('blue', async (c) => {
@@ -281,6 +284,7 @@ async function deferIndexesOfEmptyTables(s: Services, db: pg.Pool, runId: string
       const table = ENDPOINT_DEFS[e].table
       const empty = await c.query(`SELECT NOT EXISTS (SELECT 1 FROM openfda.${table}) AS empty`)
       if (!empty.rows[0].empty) continue
+      await db.query('UPDATE console.import_runs SET fresh_endpoints = array_append(fresh_endpoints, $2) WHERE id = $1', [runId, e])
       const idx = await c.query<{ indexname: string; indexdef: string }>(
         `SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class ic ON ic.relname = i.indexname JOIN pg_index x ON x.indexrelid = ic.oid
           WHERE i.schemaname = 'openfda' AND i.tablename = $1 AND NOT x.indisprimary`, [table]
@@ -297,11 +301,20 @@ async function buildDeferredIndexes(s: Services, db: pg.Pool, runId: string): Pr
   const r = await db.query<{ deferred_indexes: string[] }>('SELECT deferred_indexes FROM console.import_runs WHERE id = $1', [runId])
   const defs = r.rows[0].deferred_indexes
   if (!defs.length) return
-  await s.db.admin('blue', async (c) => {
-    await c.query("SET maintenance_work_mem = '512MB'")
-    for (const d of defs) await c.query(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '))
-    await c.query('ANALYZE openfda.device_510k, openfda.device_classification, openfda.device_event, openfda.device_recall, openfda.device_pma, openfda.device_udi, openfda.device_enforcement')
-  })
+  // Two sessions take indexes from one queue, largest tables first: GIN builds use one core each,
+  // and this machine has two (PostgreSQL 15 builds only B-tree indexes in parallel by itself).
+  const sizes = new Map((await s.db.admin('blue', (c) => c.query<{ relname: string; bytes: string }>(
+    "SELECT c.relname, pg_total_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'openfda' AND c.relkind = 'r'"
+  ))).rows.map((r) => [r.relname, Number(r.bytes)]))
+  const sizeOf = (d: string) => sizes.get(/ ON openfda\.(\w+)/.exec(d)?.[1] ?? '') ?? 0
+  const queue = [...defs].sort((a, b) => sizeOf(b) - sizeOf(a))
+  const build = () =>
+    s.db.admin('blue', async (c) => {
+      await c.query("SET maintenance_work_mem = '512MB'")
+      for (let d = queue.shift(); d; d = queue.shift()) await c.query(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '))
+    })
+  await Promise.all([build(), build()])
+  await s.db.admin('blue', (c) => c.query(`ANALYZE ${ENDPOINTS.map((e) => `openfda.${ENDPOINT_DEFS[e].table}`).join(', ')}`))
 }
 
 export type { Check }

@@ -60,6 +60,52 @@ const byCodePoint = (a: string, b: string): number => {
 
 /** The canonical text of a value (JSON.parse output, or parseKeepingNumbers output with PyNumber). */
 export function pyCanonical(v: unknown): string {
+  const sorted = sortedForStringify(v)
+  if (sorted === SLOW) return pyCanonicalSlow(v)
+  // JSON.stringify writes what Python writes for these values, except that Python also escapes DEL
+  // and everything above ASCII; one pass over the whole text is much cheaper than one per string.
+  const text = JSON.stringify(sorted)
+  return NON_ASCII_TEST.test(text) ? text.replace(NON_ASCII, hex4) : text
+}
+
+const SLOW = Symbol('slow')
+const NON_ASCII_TEST = /[\u007f-\uffff]/
+// Keys JavaScript would put first whatever their place (array-index-like keys), or surrogates.
+const ODD_KEY = /^(?:0|[1-9]\d{0,9})$|[\ud800-\udfff]/
+
+/**
+ * A copy with every object's keys in Python's order, for JSON.stringify; SLOW when the value holds
+ * something JSON.stringify would print differently from Python (floats, huge integers, PyNumber)
+ * or keys whose order a JavaScript object cannot keep. About three times faster than walking it.
+ */
+function sortedForStringify(v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : SLOW
+  if (typeof v !== 'object' || v instanceof PyNumber) return SLOW
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = sortedForStringify(v[i])
+      if (x === SLOW) return SLOW
+      out[i] = x
+    }
+    return out
+  }
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o)
+  for (const k of keys) if (ODD_KEY.test(k)) return SLOW
+  keys.sort()
+  const out = Object.create(null) as Record<string, unknown>
+  for (const k of keys) {
+    const x = sortedForStringify(o[k])
+    if (x === SLOW) return SLOW
+    out[k] = x
+  }
+  return out
+}
+
+/** The same, walking the value: for floats (Python's repr), PyNumber and unusual keys. */
+function pyCanonicalSlow(v: unknown): string {
   if (v === null) return 'null'
   switch (typeof v) {
     case 'string':
@@ -70,11 +116,11 @@ export function pyCanonical(v: unknown): string {
       return Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER ? String(v) : pyFloat(v)
     case 'object': {
       if (v instanceof PyNumber) return v.isFloat ? pyFloat(v.value) : v.raw.replace(/^-0$/, '0')
-      if (Array.isArray(v)) return '[' + v.map(pyCanonical).join(',') + ']'
+      if (Array.isArray(v)) return '[' + v.map(pyCanonicalSlow).join(',') + ']'
       const o = v as Record<string, unknown>
       const keys = Object.keys(o).sort(byCodePoint)
       let out = '{'
-      for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + pyString(keys[i]) + ':' + pyCanonical(o[keys[i]])
+      for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + pyString(keys[i]) + ':' + pyCanonicalSlow(o[keys[i]])
       return out + '}'
     }
     default:
@@ -113,7 +159,7 @@ export function parseKeepingNumbers(text: string): unknown {
     const c = text[i]
     if (c === '{') {
       i++
-      const o: Record<string, unknown> = {}
+      const o = Object.create(null) as Record<string, unknown> // so a "__proto__" key stays a key
       ws()
       if (text[i] === '}') return i++, o
       for (;;) {

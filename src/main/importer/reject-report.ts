@@ -1,4 +1,4 @@
-import type { Reject } from './stage'
+import type { Reject } from './load-file'
 
 const cell = (v: string | null): string => (v === null ? '' : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
 

@@ -11,6 +11,8 @@ export interface InputFile {
   size: number
   kind: InputKind
   endpoint: Endpoint | null
+  /** The cache envelope's `_cached_at` when its first bytes hold it (they do in the earlier tool's files). */
+  cachedAtInHead?: number
 }
 
 export class SourceError extends Error {
@@ -40,9 +42,15 @@ export function classify(path: string, endpointHint: Endpoint | null): InputFile
   if (name === 'all_product_codes.json') return { ...base, kind: 'product-codes', endpoint: null }
   const head = peek(path).trimStart()
   if (/^\{\s*"(_integrity_version|_checksum_algorithm|_checksum|_cached_at|data)"/.test(head) || (/^[0-9a-f]{16}\.json$/i.test(name) && head.startsWith('{')))
-    return { ...base, kind: 'cache', endpoint: null }
+    return { ...base, kind: 'cache', endpoint: null, cachedAtInHead: cachedAtOf(head) }
   if (head.startsWith('{')) return { ...base, kind: 'bulk-json', endpoint: endpointFromName(name) ?? endpointHint }
   return { ...base, kind: 'unknown', endpoint: null } // the reader rejects it, saying why
+}
+
+/** `_cached_at` when it comes before `data` in the envelope (Python writes the keys in that order). */
+function cachedAtOf(head: string): number | undefined {
+  const m = /^\{[^]*?"(_cached_at|data)"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?/.exec(head)
+  return m && m[1] === '_cached_at' && m[2] !== undefined ? Number(m[2]) : undefined
 }
 
 /** The files of a source: one file, or every .json / .json.zip / .ndjson / .jsonl in a folder (sorted). */

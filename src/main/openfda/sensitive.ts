@@ -13,7 +13,7 @@ export const SENSITIVE_FIELDS: Partial<Record<Endpoint, RegExp>> = {
 
 export function splitSensitive(endpoint: Endpoint, record: Record<string, unknown>): { open: Record<string, unknown>; sensitive: Record<string, unknown> | null } {
   const pattern = SENSITIVE_FIELDS[endpoint]
-  if (!pattern) return { open: record, sensitive: null }
+  if (!pattern || !Object.keys(record).some((k) => pattern.test(k))) return { open: record, sensitive: null }
   const open: Record<string, unknown> = {}
   const sensitive: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(record)) (pattern.test(k) ? sensitive : open)[k] = v

@@ -233,7 +233,7 @@ function ImportStep({ jobId, onSummary, onBack }: { jobId: string; onSummary: (s
   return (
     <div className="panel">
       <h2>3. Import</h2>
-      <p className="muted small">Phases: preflight, scan, load, merge, index, verify. Each file and each endpoint is committed on its own, so a cancelled or interrupted import can be resumed.</p>
+      <p className="muted small">Phases: preflight, scan, load, index, verify. Each file is committed on its own, newest cached first, so a cancelled or interrupted import can be resumed.</p>
       <JobProgress jobId={jobId} onEnd={(e) => void finish(e.jobId)} />
       {ended && !error ? <p className="muted">Reading the summary…</p> : null}
       {error ? (
@@ -286,7 +286,7 @@ function SummaryView({ summary: s }: { summary: MigrationSummary }): React.JSX.E
         <dd data-testid="migration-files">{s.files.total} in total: {s.files.staged} loaded, {s.files.rejected} rejected, {s.files.skipped} skipped</dd>
         <dt>Records</dt>
         <dd data-testid="migration-records">
-          {s.records.read.toLocaleString()} read: {s.records.inserted.toLocaleString()} new, {s.records.updated.toLocaleString()} updated, {s.records.unchanged.toLocaleString()} unchanged, {s.records.rejected.toLocaleString()} rejected
+          {s.records.read.toLocaleString()} read: {s.records.inserted.toLocaleString()} new, {s.records.updated.toLocaleString()} updated, {s.records.unchanged.toLocaleString()} unchanged, {s.records.superseded.toLocaleString()} superseded by a newer copy, {s.records.rejected.toLocaleString()} rejected
         </dd>
         <dt>Reject report</dt><dd><code>{s.rejectReport}</code></dd>
         {s.backup ? (<><dt>Source backup</dt><dd><code>{s.backup.file}</code> (SHA-256 <code>{s.backup.sha256}</code>)</dd></>) : null}
