@@ -4,7 +4,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
 import { contentChecksum } from '../db/checksum'
-import { unstorable } from '../importer/stage'
+import { unstorable } from '../importer/load-file'
 import { EXTRACTED_COLUMNS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
 
