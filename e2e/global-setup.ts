@@ -15,7 +15,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const stackName = `fdae2e-${randomBytes(3).toString('hex')}`
   // openFDA itself is never asked: the console's openFDA base URL is a local stand-in.
   const openfda = await startOpenFdaStandIn(60095 + (PORT_OFFSET % 5))
-  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: stackPorts(56320), pgMemoryMb: 256, openfda: { baseUrl: openfda.url } }))
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { ...stackPorts(56320), api: 56380 + PORT_OFFSET }, pgMemoryMb: 256, openfda: { baseUrl: openfda.url } }))
   execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up', '--samples'], { stdio: 'inherit' })
   const token = randomBytes(24).toString('base64url')
   const server = spawn(process.execPath, [CLI, '--home', home, '--json', 'serve', '--port', '0'], {

@@ -1,6 +1,7 @@
 import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
 import { base, Ok } from './contract-base'
+import { openfdaApiContract } from './contracts/openfda-api'
 import { queryContract } from './contracts/query'
 import { refreshContract } from './contracts/refresh'
 import {
@@ -17,6 +18,7 @@ export type { Policy } from './contract-base'
 
 /** Areas added later live in ./contracts/<area>.ts and are listed here by name. */
 export const contract = {
+  openfdaApi: openfdaApiContract,
   app: {
     info: base.meta({ role: 'public' }).output(
       z.object({ name: z.string(), version: z.string(), host: z.enum(['desktop', 'server', 'cli']), home: z.string() })

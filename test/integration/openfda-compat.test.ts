@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateRecords } from '../../src/main/bench/generate-records'
 import { bulkLoad } from '../../src/main/db/bulk-load'
-import { ENDPOINTS, type Endpoint } from '../../src/main/openfda/endpoints'
+import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../../src/main/openfda/endpoints'
 import { createReaderPool } from '../../src/main/openfda/local-api/reader'
 import { startLocalApi, type LocalApiServer } from '../../src/main/openfda/local-api/server'
 import { SqlQueryEngine } from '../../src/main/openfda/query/sql-engine'
@@ -29,6 +29,7 @@ beforeAll(async () => {
     // The mirror keeps contact names and phone numbers encrypted and out of `record`: so does the reference.
     data[e] = recs.map((r) => splitSensitive(e, r).open)
   }
+  await s.client.auth.setupFirstAdmin({ username: 'alice', printedName: 'Alice Admin', password: 'correct horse battery staple' })
   memory = await startTestOpenFdaServer({ records: data })
   pool = createReaderPool(s.services)
   mirror = await startLocalApi({ engine: new SqlQueryEngine(pool), port: 0 })
@@ -157,6 +158,68 @@ describe('the mirror\'s local API answers like the openFDA-compatible test serve
       expect(b).toEqual(a)
       expect(new Set(a).size).toBe(a.length)
     }
+  })
+})
+
+describe('randomised differential check', () => {
+  // Seeded: fields from openFDA's definitions, values taken from the data, every kind of clause.
+  it('agrees on 120 generated queries over every endpoint', async () => {
+    const { FIELD_CATALOG } = await import('../../src/main/openfda/query/field-catalog')
+    const { leavesAt, leafText } = await import('../../src/main/openfda/query/text')
+    let seed = Number(process.env.COMPAT_SEED ?? 12345)
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n)
+    const pick = <T,>(a: T[]): T => a[rnd(a.length)]
+    const valuesOf = (e: Endpoint, f: string) =>
+      data[e].flatMap((r) => leavesAt(r, f.split('.')).map(leafText)).filter((v): v is string => v !== null && v.trim() !== '')
+    const clause = (e: Endpoint): string => {
+      const fields = Object.keys(FIELD_CATALOG[e]).filter((f) => valuesOf(e, f).length > 0)
+      const f = pick(fields)
+      const v = pick(valuesOf(e, f))
+      const words = v.split(/[^A-Za-z0-9]+/).filter(Boolean)
+      if (FIELD_CATALOG[e][f] === 'date') {
+        const d = v.replace(/-/g, '').slice(0, 8)
+        return pick([`${f}:${d}`, `${f}:[${d}+TO+*]`, `${f}:{*+TO+${d}]`, `_exists_:${f}`])
+      }
+      switch (rnd(6)) {
+        case 0: return `${f}:${words[0] ?? 'x'}`
+        case 1: return `${f}:"${words.slice(0, 2).join('+')}"`
+        case 2: return `${f}.exact:"${encodeURIComponent(v)}"`
+        case 3: return `${f}:${(words[0] ?? 'x').slice(0, 2)}*`
+        case 4: return `_exists_:${f}`
+        default: return `NOT+${f}:${words[0] ?? 'x'}`
+      }
+    }
+    let agreed = 0
+    for (let i = 0; i < 120; i++) {
+      const e = pick([...ENDPOINTS])
+      const search = rnd(3) === 0 ? `${clause(e)}+AND+${clause(e)}` : rnd(2) ? `${clause(e)}+${clause(e)}` : clause(e)
+      const fields = Object.keys(FIELD_CATALOG[e])
+      const extra = pick([
+        `&limit=${1 + rnd(50)}`,
+        `&sort=${pick(fields)}:${pick(['asc', 'desc'])}&limit=${1 + rnd(30)}&skip=${rnd(5)}`,
+        `&count=${pick(fields)}${pick(['', '.exact'])}&limit=${1 + rnd(40)}`
+      ])
+      const q = `${ENDPOINT_DEFS[e].apiPath}?search=${search}${extra}`
+      const [a, b] = await Promise.all([ask(memory.url, q), ask(mirror.url, q)])
+      expect({ q, status: b.status, body: b.body }).toEqual({ q, status: a.status, body: a.body })
+      if (a.status === 200) agreed++
+    }
+    expect(agreed).toBeGreaterThan(40)
+  }, 300_000)
+})
+
+describe('the console API (openfdaApi)', () => {
+  it('answers openFDA queries against the mirror with the same envelope, and openFDA errors as values', async () => {
+    const r = await s.client.openfdaApi.query({ endpoint: 'recall', search: 'recall_status:terminated', sort: 'event_date_initiated:desc', limit: 15 })
+    const viaHttp = await ask(memory.url, '/device/recall.json?search=recall_status:terminated&sort=event_date_initiated:desc&limit=15')
+    expect(r.ok).toBe(true)
+    if (r.ok) {
+      delete r.envelope.meta.last_updated
+      expect(r.envelope).toEqual(viaHttp.body)
+    }
+    expect(await s.client.openfdaApi.query({ endpoint: '510k', skip: 30000 })).toEqual({ ok: false, status: 400, error: { code: 'BAD_REQUEST', message: 'Skip value must 25000 or less.' } })
+    const info = await s.client.openfdaApi.info()
+    expect(info).toMatchObject({ port: s.services.settings.ports.api, requireKey: false, autoStart: true })
   })
 })
 

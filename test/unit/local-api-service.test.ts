@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createServices } from '../../src/main/app/services'
 import { runCli } from '../../src/main/cli/main'
@@ -50,5 +52,24 @@ describe('the local API service', () => {
     expect(out.trim()).not.toBe(key)
     expect(out.trim()).toBe(localApiKey(s))
     await s.close()
+  })
+
+  it('`fda-offline api` prints where it listens, serves, and stops cleanly on SIGTERM (built CLI)', async () => {
+    const child = spawn(process.execPath, ['bin/fda-offline.mjs', '--home', t.home, '--json', 'api', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve)
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)))
+    })
+    const info = JSON.parse(line) as { url: string; requireKey: boolean }
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(info.requireKey).toBe(false)
+    expect((await fetch(`${info.url}/device/event.json?search=mdr_report_key:1`)).status).toBe(503)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(err).toMatch(/GET \/device\/event\.json 503/) // one line per request, without the query string
+    expect(err).not.toContain('mdr_report_key')
   })
 })

@@ -56,3 +56,19 @@ describe('generated SQL', () => {
     expect(exact.values).toContain('$."openfda"[*]."device_name"[*] ? (@ == "Catheter, X")')
   })
 })
+
+describe('the count cache', () => {
+  it('runs concurrent identical questions once, keys by table version, and forgets failures', async () => {
+    const { ResultCache } = await import('../../src/main/openfda/query/sql-engine')
+    const cache = new ResultCache(10)
+    const plan = planQuery('510k', { count: 'applicant' })
+    let runs = 0
+    const run = async () => (runs++, await new Promise((r) => setTimeout(r, 20)), runs)
+    const [a, b] = await Promise.all([cache.get('e/1', 'count', plan, run), cache.get('e/1', 'count', plan, run)])
+    expect([a, b, runs]).toEqual([1, 1, 1])
+    expect(await cache.get('e/2', 'count', plan, run)).toBe(2) // the table changed
+    await expect(cache.get('e/3', 'count', plan, () => Promise.reject(new Error('timeout')))).rejects.toThrow()
+    expect(await cache.get('e/3', 'count', plan, run)).toBe(3)
+    expect(await cache.get(null, 'count', plan, run)).toBe(4) // no versions: never cached
+  })
+})

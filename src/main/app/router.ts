@@ -12,6 +12,7 @@ import type { Session } from '../users/user-service'
 import { api, requireSession } from './api'
 import { actorOf, currentSession, usersExist, type ApiContext } from './auth'
 import { bringStackUp, takeStackDown } from './lifecycle'
+import { openfdaApiRoutes } from './routes/openfda-api'
 import { queryRoutes } from './routes/query'
 import { refreshRoutes } from './routes/refresh'
 
@@ -47,6 +48,7 @@ function scanOrFail(source: string, endpoint: string | null): InputFile[] {
 
 /** Areas added later keep their handlers in ./routes/<area>.ts and are listed here by name. */
 export const router = api.router({
+  openfdaApi: openfdaApiRoutes,
   app: {
     info: api.app.info.handler(({ context: { services: s } }) => ({ name: 'FDA Offline Console', version: s.version, host: s.host, home: s.home }))
   },

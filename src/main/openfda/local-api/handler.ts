@@ -17,6 +17,8 @@ export interface OpenFdaHandlerOptions {
    * a web page. Undefined: any loopback name on any port.
    */
   allowedHosts?: () => string[]
+  /** Requests answered at once; more get 503 with Retry-After (default 64). */
+  maxInFlight?: number
   /** Called once per answered request (no keys, no bodies): for logs and tests. */
   onRequest?: (r: { method: string; path: string; status: number; ms: number }) => void
 }
@@ -81,6 +83,7 @@ export function paramsFromUrl(url: URL): OpenFdaParams {
  * Read-only: no other method is served.
  */
 export function createOpenFdaHandler(o: OpenFdaHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  let inFlight = 0
   return async (req, res) => {
     const started = Date.now()
     const method = req.method ?? 'GET'
@@ -128,12 +131,23 @@ export function createOpenFdaHandler(o: OpenFdaHandlerOptions): (req: IncomingMe
         return done(e.status, e.body)
       }
       const params = paramsFromUrl(url)
-      const abort = new AbortController()
-      res.on('close', () => abort.abort())
-      const envelope = await o.engine.query(endpoint, params, abort.signal)
-      const link = nextLink(`http://${host}`, url, endpoint, params, envelope.results)
-      if (link) res.setHeader('Link', link)
-      return done(200, envelope)
+      // Back-pressure: a flood of heavy queries gets a clear "busy, retry" instead of an ever longer queue.
+      if (inFlight >= (o.maxInFlight ?? 64)) {
+        res.setHeader('Retry-After', '1')
+        const e = errorBody(503, 'SERVICE_UNAVAILABLE', 'Too many requests in progress; retry shortly.')
+        return done(e.status, e.body)
+      }
+      inFlight++
+      try {
+        const abort = new AbortController()
+        res.on('close', () => abort.abort())
+        const envelope = await o.engine.query(endpoint, params, abort.signal)
+        const link = nextLink(`http://${host}`, url, endpoint, params, envelope.results)
+        if (link) res.setHeader('Link', link)
+        return done(200, envelope)
+      } finally {
+        inFlight--
+      }
     } catch (e) {
       if (e instanceof OpenFdaQueryError) return done(e.status, e.body())
       const err = errorBody(500, 'SERVER_ERROR', 'Check your request and try again')

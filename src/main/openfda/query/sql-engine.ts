@@ -63,22 +63,24 @@ export interface SqlQueryEngineOptions {
  * Count answers and totals by (database epoch, table version, query): exact, since the version
  * changes in the same transaction as the data (sql/0022). Least recently used entries go first.
  */
-class ResultCache {
-  private readonly entries = new Map<string, unknown>()
+export class ResultCache {
+  private readonly entries = new Map<string, Promise<unknown>>()
   constructor(private readonly max: number) {}
-  async get<T>(version: string | null, kind: string, plan: Plan, run: () => Promise<T>): Promise<T> {
+  /** Concurrent identical questions share one computation (twenty agents asking one count scan once). */
+  get<T>(version: string | null, kind: string, plan: Plan, run: () => Promise<T>): Promise<T> {
     if (version === null || this.max === 0) return run()
     const key = JSON.stringify([version, kind, plan.endpoint, plan.pred, plan.count, plan.limit])
-    if (this.entries.has(key)) {
-      const v = this.entries.get(key) as T
+    const hit = this.entries.get(key)
+    if (hit) {
       this.entries.delete(key)
-      this.entries.set(key, v)
-      return v
+      this.entries.set(key, hit)
+      return hit as Promise<T>
     }
-    const v = await run()
-    this.entries.set(key, v)
+    const p = run()
+    this.entries.set(key, p)
+    p.catch(() => this.entries.delete(key)) // failures (timeouts, a lost connection) are not remembered
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
-    return v
+    return p
   }
 }
 
