@@ -7,12 +7,15 @@ import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { CLI } from './paths'
 import { PORT_OFFSET, stackPorts } from '../test/support/ports'
+import { startOpenFdaStandIn } from './openfda-stand-in'
 
 /** A stack of the e2e run's own (name, ports, home), and the console in server mode on a free port. */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(): Promise<() => Promise<void>> {
   const home = mkdtempSync(join(tmpdir(), 'fda-e2e-'))
   const stackName = `fdae2e-${randomBytes(3).toString('hex')}`
-  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { ...stackPorts(56320), api: 56380 + PORT_OFFSET }, pgMemoryMb: 256 }))
+  // openFDA itself is never asked: the console's openFDA base URL is a local stand-in.
+  const openfda = await startOpenFdaStandIn(60095 + (PORT_OFFSET % 5))
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { ...stackPorts(56320), api: 56380 + PORT_OFFSET }, pgMemoryMb: 256, openfda: { baseUrl: openfda.url } }))
   execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up', '--samples'], { stdio: 'inherit' })
   const token = randomBytes(24).toString('base64url')
   const server = spawn(process.execPath, [CLI, '--home', home, '--json', 'serve', '--port', '0'], {
@@ -28,4 +31,5 @@ export default async function globalSetup(): Promise<void> {
     FDA_E2E_HOME: home, FDA_E2E_URL: url, FDA_E2E_LOGIN_URL: loginUrl, FDA_E2E_SERVER_PID: String(server.pid), FDA_E2E_STACK: stackName
   })
   server.unref()
+  return () => openfda.close()
 }

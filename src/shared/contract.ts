@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { base, Ok } from './contract-base'
 import { openfdaApiContract } from './contracts/openfda-api'
 import { backupContract } from './contracts/backup'
+import { queryContract } from './contracts/query'
+import { refreshContract } from './contracts/refresh'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -95,5 +97,7 @@ export const contract = {
     cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
   },
   backup: backupContract,
+  query: queryContract,
+  refresh: refreshContract
 }
 export type Contract = typeof contract

@@ -15,6 +15,8 @@ import { bringStackUp, takeStackDown } from './lifecycle'
 import { openfdaApiRoutes } from './routes/openfda-api'
 import { deployRoutes } from './routes/deploy'
 import { backupRoutes } from './routes/backup'
+import { queryRoutes } from './routes/query'
+import { refreshRoutes } from './routes/refresh'
 
 export type { ApiContext } from './auth'
 
@@ -177,5 +179,7 @@ export const router = api.router({
     cancel: api.jobs.cancel.handler(({ input, context }) => context.services.jobs.cancel(input.jobId))
   },
   backup: backupRoutes,
+  query: queryRoutes,
+  refresh: refreshRoutes
 })
 export type Router = typeof router

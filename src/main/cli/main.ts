@@ -14,6 +14,7 @@ import { exportImage, importImageFile } from '../stack/image'
 import { findResourcesDir, imageTagFor } from '../stack/recipe'
 import { StackError } from '../stack/stack-error'
 import { formatMigration, formatStatus } from './format-status'
+import { formatFreshness } from '../refresh/freshness'
 import { COMMAND_AREAS } from './commands'
 import { describeJob, renderJob } from './progress'
 
@@ -109,9 +110,11 @@ export function buildCli(): Command {
     .action(async () => {
       const { api } = await open()
       const s = await api.status.get()
-      if (json()) process.stdout.write(JSON.stringify(s, null, 2) + '\n')
+      // Staleness per endpoint (fresh, due, overdue) when the mirror is reachable.
+      const fresh = s.healthy ? await api.refresh.freshness().catch(() => null) : null
+      if (json()) process.stdout.write(JSON.stringify({ ...s, freshness: fresh }, null, 2) + '\n')
       if (!s.docker.reachable) throw new ExitError(1, `${s.docker.error} Fix: ${s.docker.fix}`)
-      if (!json()) process.stdout.write(formatStatus(s) + '\n')
+      if (!json()) process.stdout.write(formatStatus(s) + (fresh ? `\n\n${formatFreshness(fresh)}` : '') + '\n')
       if (!s.healthy) throw new ExitError(1, 'the stack is not healthy (BLUE and PgBouncer must run and pass their health checks); start it with `fda-offline stack up`')
     })
 

@@ -19,6 +19,18 @@ export const Settings = z.object({
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
   /** Seconds a container may take to pass its health check. */
   healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
+  /** Where the console asks openFDA (the API, its download manifest) and how patiently: see docs/REFRESH.md. */
+  openfda: z
+    .object({
+      baseUrl: z.string().url().default('https://api.fda.gov'),
+      /** openFDA's list of bulk files; default `<baseUrl>/download.json`. */
+      downloadManifestUrl: z.string().url().optional(),
+      timeoutSeconds: z.number().int().min(1).max(600).default(30),
+      retries: z.number().int().min(0).max(20).default(5),
+      /** The read path's JSON cache folder; default `<home>/openfda/cache`. */
+      cacheDir: z.string().optional()
+    })
+    .prefault({}),
   /** The openFDA-compatible local API (docs/LOCAL-API.md): key required?, started by `serve` and the desktop app? */
   localApi: z.object({ requireKey: z.boolean().default(false), autoStart: z.boolean().default(true) }).prefault({})
 })
