@@ -1,6 +1,7 @@
 import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
 import { base, Ok } from './contract-base'
+import { benchContract } from './contracts/bench'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -88,6 +89,7 @@ export const contract = {
     get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),
     watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
     cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
-  }
+  },
+  bench: benchContract,
 }
 export type Contract = typeof contract

@@ -12,6 +12,7 @@ import type { Session } from '../users/user-service'
 import { api, requireSession } from './api'
 import { actorOf, currentSession, usersExist, type ApiContext } from './auth'
 import { bringStackUp, takeStackDown } from './lifecycle'
+import { benchRoutes } from './routes/bench'
 
 export type { ApiContext } from './auth'
 
@@ -170,6 +171,7 @@ export const router = api.router({
       yield* context.services.jobs.watch(input.jobId, signal)
     }),
     cancel: api.jobs.cancel.handler(({ input, context }) => context.services.jobs.cancel(input.jobId))
-  }
+  },
+  bench: benchRoutes,
 })
 export type Router = typeof router

@@ -1,0 +1,91 @@
+import type { BenchLatency, BenchTarget } from '../../../shared/schemas/bench'
+import { withClient } from '../../db/connection'
+import { createDockerClient } from '../../stack/docker-client'
+import { containerName } from '../../stack/spec'
+import { generateRecords } from '../generate-records'
+import { measure, percentiles } from '../latency'
+import { countOf } from '../suite/bench-mirror'
+import { runPgbench } from '../suite/pgbench'
+import type { BenchModule, ModuleOutput, SuiteContext } from '../suite/types'
+
+export const CLIENT_LEVELS = [20, 50, 100, 200]
+
+/** k_number of 510(k) record i as the generator makes it (below index 1,000,000), so pgbench can draw keys itself. */
+export const kNumberOf = (i: number): string => 'K' + String((i * 7_654_321 + 1_234_567) % 1_000_000).padStart(6, '0')
+
+/** The pgbench script: a random existing 510(k) looked up by its key, the same formula as `kNumberOf`. */
+export const pgbenchScript = (count: number): string =>
+  [`\\set i random(0, ${count - 1})`, '\\set k (:i * 7654321 + 1234567) % 1000000', "SELECT record FROM openfda.device_510k WHERE k_number = 'K' || lpad((:k)::text, 6, '0');", ''].join('\n')
+
+/** PgBouncer settings that decide whether 200 clients get in and how they queue. */
+async function pgbouncerConfig(ctx: SuiteContext, target: Parameters<typeof withClient>[0]): Promise<Record<string, string>> {
+  return withClient(target, async (c) => {
+    const rows = (await c.query('SHOW CONFIG')).rows as Record<string, unknown>[]
+    const want = ['max_client_conn', 'default_pool_size', 'reserve_pool_size', 'pool_mode', 'max_db_connections', 'max_user_connections']
+    return Object.fromEntries(rows.filter((r) => want.includes(String(r.key))).map((r) => [String(r.key), String(r.value)]))
+  }).catch((e: Error) => (ctx.log(`could not read PgBouncer's settings: ${e.message}`), {}))
+}
+
+/**
+ * Key lookups from 20, 50, 100 and 200 concurrent clients through PgBouncer, as the read-only role:
+ * pgbench (C, in the stack image) and the console's own client (node-postgres pool) side by side.
+ */
+export async function runConcurrency(ctx: SuiteContext): Promise<ModuleOutput> {
+  const size = ctx.quick ? Math.min(...ctx.sizes) : Math.max(...ctx.sizes)
+  const mirror = await ctx.mirror(size)
+  const count = Math.min(countOf('510k', mirror.size), 1_000_000)
+  // The pgbench script computes keys with the generator's formula: check it still holds before relying on it.
+  for (const i of [0, 1, 17, count - 1]) {
+    const real = String(generateRecords('510k', 1, { seed: 1, startIndex: i }).next().value!.k_number)
+    if (real !== kNumberOf(i)) throw new Error(`the generator's k_number of record ${i} is ${real}, the bench expects ${kNumberOf(i)}: update kNumberOf`)
+  }
+  const target = mirror.readerTarget()
+  const config = await pgbouncerConfig(ctx, mirror.s.stack.target('pgbouncer', 'pgbouncer'))
+  const maxLevel = Math.max(...CLIENT_LEVELS)
+  const notes: string[] = []
+  if (config.max_client_conn && Number(config.max_client_conn) < maxLevel + 10) notes.push(`PgBouncer max_client_conn is ${config.max_client_conn}: too low for ${maxLevel} clients`)
+  const container = createDockerClient().getContainer(containerName(mirror.stackName, 'pgbouncer'))
+  const seconds = ctx.quick ? 5 : 15
+  const perClient = ctx.quick ? 15 : 60
+  const latencies: BenchLatency[] = []
+  const label = 'key lookup 510(k) by k_number'
+  const rand = (n: number, i: number): number => (i * 2654435761) % n
+  const keys = Array.from({ length: 4096 }, (_, i) => kNumberOf(rand(count, i + 1)))
+  for (const clients of CLIENT_LEVELS) {
+    ctx.signal.throwIfAborted()
+    ctx.progress(`pgbench: ${clients} clients for ${seconds} s`)
+    const pb = await runPgbench(container, { ...target, script: pgbenchScript(count), clients, seconds })
+    const pbErrors = pb.summary.failed + pb.summary.abortedClients
+    if (pb.latency) {
+      latencies.push({ label, group: 'key-lookup', client: 'pgbench', size: mirror.size, clients, queries: pb.summary.processed, errors: pbErrors, qps: pb.summary.tps, p50: pb.latency.p50, p95: pb.latency.p95, p99: pb.latency.p99, max: pb.latency.max })
+      ctx.log(`pgbench        ${String(clients).padStart(3)} clients  ${pb.summary.tps.toFixed(0).padStart(6)} q/s  p50 ${pb.latency.p50.toFixed(2)} ms  p95 ${pb.latency.p95.toFixed(2)} ms  p99 ${pb.latency.p99.toFixed(2)} ms  errors ${pbErrors}`)
+    } else notes.push(`pgbench with ${clients} clients logged no transactions: ${pb.output.trim().slice(-300)}`)
+
+    ctx.progress(`node-postgres: ${clients} clients`)
+    const pool = mirror.pool(clients)
+    try {
+      // connect every client first: the handshakes are not what is measured
+      const conns = await Promise.all(Array.from({ length: clients }, () => pool.connect()))
+      conns.forEach((c) => c.release())
+      const total = clients * perClient
+      const m = await measure(total, clients, (i) => pool.query('SELECT record FROM openfda.device_510k WHERE k_number = $1', [keys[i % keys.length]]))
+      const p = percentiles(m.latencies)
+      latencies.push({ label, group: 'key-lookup', client: 'node-postgres', size: mirror.size, clients, queries: total, errors: m.errors, qps: (total - m.errors) / m.seconds, p50: p.p50, p95: p.p95, p99: p.p99, max: p.max })
+      ctx.log(`node-postgres  ${String(clients).padStart(3)} clients  ${((total - m.errors) / m.seconds).toFixed(0).padStart(6)} q/s  p50 ${p.p50.toFixed(2)} ms  p95 ${p.p95.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  errors ${m.errors}`)
+    } finally {
+      await pool.end()
+    }
+  }
+  const at200 = latencies.filter((l) => l.clients === maxLevel)
+  const errors = latencies.reduce((a, l) => a + l.errors, 0)
+  const targets: BenchTarget[] = [
+    ...at200.map((l) => ({ label: `p99 key lookup through PgBouncer, ${maxLevel} clients (${l.client})`, value: l.p99, unit: 'ms', target: '< 20 ms', met: l.p99 < 20, note: `${l.size?.toLocaleString('en-US')} records` })),
+    { label: 'errors at every concurrency level (both clients)', value: errors, unit: 'errors', target: '0', met: errors === 0 && latencies.length === CLIENT_LEVELS.length * 2, note: null }
+  ]
+  return { latencies, targets, notes, details: { pgbouncer: config, secondsPerPgbenchLevel: seconds, queriesPerNodeClient: perClient, records: mirror.size } }
+}
+
+export const concurrencyBench: BenchModule = {
+  name: 'concurrency', title: 'Concurrency: 20–200 clients through PgBouncer',
+  compares: 'pgbench vs the console\'s node-postgres client, key lookups as the read-only role', available: true, run: runConcurrency
+}
