@@ -13,7 +13,7 @@ const thousands = (n: number): string => Math.round(n).toLocaleString('en-US')
 
 /** A value with a sensible precision for its size. */
 export function formatValue(v: number, unit: string): string {
-  const n = Math.abs(v) >= 100 ? thousands(v) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)
+  const n = Math.abs(v) >= 100 || Number.isInteger(v) ? thousands(v) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)
   return unit ? `${n} ${unit}` : n
 }
 

@@ -60,8 +60,8 @@ export interface PgbenchRun {
   output: string
 }
 
-/** A read-only custom script for `clients` clients during `seconds`, with per-transaction logging for percentiles. */
-export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number }): Promise<PgbenchRun> {
+/** A read-only custom script for `clients` clients during `seconds` (back-to-back, or at `rate` transactions/s in all), with per-transaction logging for percentiles. */
+export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number; rate?: number }): Promise<PgbenchRun> {
   const tag = `/tmp/fda-bench-${randomBytes(4).toString('hex')}`
   const env = [`PGPASSWORD=${o.password}`]
   const wrote = await execWithEnv(container, ['sh', '-c', `cat > ${tag}.sql`], [], o.script)
@@ -69,7 +69,9 @@ export async function runPgbench(container: Docker.Container, o: { port: number;
   try {
     const r = await execWithEnv(container, [
       PGBENCH, '-n', '-h', '127.0.0.1', '-p', String(o.port), '-U', o.user, '-d', o.database,
-      '-c', String(o.clients), '-j', '2', '-T', String(o.seconds), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`
+      '-c', String(o.clients), '-j', '2', '-T', String(o.seconds), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`,
+      // -R: a fixed arrival rate; each transaction's logged time then counts from when it was due
+      ...(o.rate ? ['-R', String(o.rate)] : [])
     ], env)
     const summary = parsePgbenchReport(r.output)
     if (r.exitCode !== 0 && !Number.isFinite(summary.processed)) throw new Error(`pgbench exited with ${r.exitCode}: ${r.output.trim().slice(-800)}`)
