@@ -4,6 +4,7 @@ import type { AuthState } from '../../shared/schemas'
 import { api } from './api/client'
 import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
+import { BenchmarksScreen } from './screens/BenchmarksScreen'
 import { ComingSoon } from './screens/ComingSoon'
 import { MigrationScreen } from './screens/MigrationScreen'
 import { StatusScreen } from './screens/StatusScreen'
@@ -95,6 +96,8 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <MigrationScreen />
         ) : screen.id === 'users' ? (
           <UsersScreen />
+        ) : screen.id === 'benchmarks' ? (
+          <BenchmarksScreen />
         ) : (
           <ComingSoon title={screen.label} what={'issue' in screen ? screen.issue : ''} />
         )}
