@@ -74,6 +74,8 @@ describe('benchmark suite plumbing', () => {
     const aborted = report.replace('failed transactions: 0', 'failed transactions: 2') + 'pgbench: error: client 7 aborted in command 2\npgbench: error: client 9 aborted in command 2\n'
     expect(parsePgbenchReport(aborted)).toMatchObject({ failed: 2, abortedClients: 2 })
     expect(parsePgbenchLog('0 0 1534 0 1764000000 123\n1 0 20500 0 1764000000 456\n\n')).toEqual([1.534, 20.5])
+    // the warm-up (transactions ending in the first second) is left out
+    expect(parsePgbenchLog('0 0 9000 0 1764000000 0\n0 1 1000 0 1764000000 999999\n0 2 2000 0 1764000001 1\n', 1)).toEqual([2])
   })
 })
 

@@ -40,16 +40,22 @@ export function parsePgbenchReport(output: string): PgbenchSummary {
   }
 }
 
-/** Per-transaction log lines (`client_id transaction_no time_us script_no epoch epoch_us`) → latencies in ms; failed ones are skipped. */
-export function parsePgbenchLog(text: string): number[] {
-  const out: number[] = []
+/**
+ * Per-transaction log lines (`client_id transaction_no time_us script_no epoch epoch_us`) → latencies
+ * in ms; failed ones are skipped, and so are those that ended in the first `warmupSeconds` (clients
+ * still connecting, PgBouncer still opening its server connections).
+ */
+export function parsePgbenchLog(text: string, warmupSeconds = 0): number[] {
+  const rows: [number, number][] = []
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/)
-    if (f.length < 3) continue
+    if (f.length < 6) continue
     const us = Number(f[2])
-    if (Number.isFinite(us)) out.push(us / 1000)
+    const end = Number(f[4]) + Number(f[5]) / 1e6
+    if (Number.isFinite(us) && Number.isFinite(end)) rows.push([us / 1000, end])
   }
-  return out
+  const first = Math.min(...rows.map((r) => r[1]))
+  return rows.filter((r) => r[1] >= first + warmupSeconds).map((r) => r[0])
 }
 
 export interface PgbenchRun {
@@ -61,7 +67,7 @@ export interface PgbenchRun {
 }
 
 /** A read-only custom script for `clients` clients during `seconds` (back-to-back, or at `rate` transactions/s in all), with per-transaction logging for percentiles. */
-export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number; rate?: number }): Promise<PgbenchRun> {
+export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number; warmupSeconds?: number; rate?: number }): Promise<PgbenchRun> {
   const tag = `/tmp/fda-bench-${randomBytes(4).toString('hex')}`
   const env = [`PGPASSWORD=${o.password}`]
   const wrote = await execWithEnv(container, ['sh', '-c', `cat > ${tag}.sql`], [], o.script)
@@ -69,14 +75,14 @@ export async function runPgbench(container: Docker.Container, o: { port: number;
   try {
     const r = await execWithEnv(container, [
       PGBENCH, '-n', '-h', '127.0.0.1', '-p', String(o.port), '-U', o.user, '-d', o.database,
-      '-c', String(o.clients), '-j', '2', '-T', String(o.seconds), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`,
+      '-c', String(o.clients), '-j', '2', '-T', String(o.seconds + (o.warmupSeconds ?? 0)), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`,
       // -R: a fixed arrival rate; each transaction's logged time then counts from when it was due
       ...(o.rate ? ['-R', String(o.rate)] : [])
     ], env)
     const summary = parsePgbenchReport(r.output)
     if (r.exitCode !== 0 && !Number.isFinite(summary.processed)) throw new Error(`pgbench exited with ${r.exitCode}: ${r.output.trim().slice(-800)}`)
     const log = await execWithEnv(container, ['sh', '-c', `cat ${tag}-log.* 2>/dev/null; true`], [])
-    const latencies = parsePgbenchLog(log.output)
+    const latencies = parsePgbenchLog(log.output, o.warmupSeconds ?? 0)
     return { clients: o.clients, seconds: o.seconds, summary, latency: latencies.length ? percentiles(latencies) : null, output: r.output }
   } finally {
     await execWithEnv(container, ['sh', '-c', `rm -f ${tag}.sql ${tag}-log.*`], []).catch(() => {})
