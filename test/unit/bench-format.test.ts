@@ -96,3 +96,12 @@ describe('Benchmarks screen data', () => {
     ])
   })
 })
+
+describe('query plans', () => {
+  it('names the indexes and sequential scans of an EXPLAIN (FORMAT JSON) plan', async () => {
+    const { planAccess } = await import('../../src/main/bench/modules/queries')
+    const plan = [{ Plan: { 'Node Type': 'Bitmap Heap Scan', 'Relation Name': 'device_510k', Plans: [{ 'Node Type': 'Bitmap Index Scan', 'Index Name': 'device_510k_device_name_trgm' }] } }]
+    expect(planAccess(plan)).toEqual(['Bitmap Index Scan on device_510k_device_name_trgm'])
+    expect(planAccess([{ Plan: { 'Node Type': 'Aggregate', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'device_510k' }] } }])).toEqual(['Seq Scan on device_510k'])
+  })
+})

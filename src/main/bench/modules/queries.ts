@@ -100,6 +100,20 @@ export const QUERY_KINDS: QueryKind[] = [
   }
 ]
 
+/** The indexes (or sequential scans) a query's plan uses, from EXPLAIN (FORMAT JSON). */
+export function planAccess(plan: unknown): string[] {
+  const out: string[] = []
+  const walk = (n: Record<string, unknown>): void => {
+    const type = String(n['Node Type'] ?? '')
+    if (n['Index Name']) out.push(`${type} on ${String(n['Index Name'])}`)
+    else if (type === 'Seq Scan') out.push(`Seq Scan on ${String(n['Relation Name'])}`)
+    for (const c of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c)
+  }
+  const root = (plan as { Plan: Record<string, unknown> }[])[0]?.Plan
+  if (root) walk(root)
+  return out
+}
+
 const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 const describe = (group: string, answer: string[]): string => (group === 'count' ? `${answer.length} terms` : `${answer.length} ${answer.length === 1 ? 'record' : 'records'}`)
 
@@ -109,6 +123,7 @@ export async function runQueries(ctx: SuiteContext): Promise<ModuleOutput> {
   const latencies: BenchLatency[] = []
   const notes: string[] = []
   const growth: Record<string, unknown>[] = []
+  const plans: Record<string, string[]> = {}
   const repeats = ctx.quick ? 20 : 50
   let mirror: BenchMirror | null = null
   for (const size of ctx.sizes) {
@@ -136,6 +151,12 @@ export async function runQueries(ctx: SuiteContext): Promise<ModuleOutput> {
         baseline: { name: `scan of the JSON cache (${scan.files} files)`, value: scanMs, unit: 'ms' },
         ratio: verified ? scanMs / p.p50 : 0, verified, answer: describe(q.group, consoleAnswer)
       })
+      if (size === Math.max(...ctx.sizes)) {
+        // which index answers it (the tuning notes rest on these plans)
+        const explain = await mirror.reader.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.sqlParams(param))
+        plans[q.group] = planAccess(explain.rows[0]['QUERY PLAN'])
+        ctx.log(`  plan: ${plans[q.group].join(', ') || '(no table access)'}`)
+      }
       latencies.push({ label: q.label, group: q.group, client: 'node-postgres', size, clients: 1, queries: repeats, errors: m.errors, qps: repeats / m.seconds, p50: p.p50, p95: p.p95, p99: p.p99, max: p.max })
       ctx.log(`${q.label.padEnd(52)} ${String(size).padStart(8)}  console ${p.p50.toFixed(2).padStart(8)} ms  cache scan ${scanMs.toFixed(0).padStart(7)} ms  ×${verified ? (scanMs / p.p50).toFixed(0) : '—'}  ${verified ? 'same answer' : 'ANSWERS DIFFER'} (${describe(q.group, consoleAnswer)})`)
     }
@@ -149,8 +170,9 @@ export async function runQueries(ctx: SuiteContext): Promise<ModuleOutput> {
     met: largest >= 1_000_000 && worst !== null ? worst >= 1000 : null,
     note: largest >= 1_000_000 ? null : `measured at ${largest.toLocaleString('en-US')} records; the target is for 1,000,000 (run the full suite)`
   }]
+  for (const [group, access] of Object.entries(plans)) notes.push(`${group} at ${largest.toLocaleString('en-US')} records: ${access.join(', ') || 'no table access'}`)
   if (comparisons.some((c) => !c.verified)) targets.push({ label: 'same answer on both sides', value: null, unit: '', target: 'every query', met: false, note: notes.join('; ') })
-  return { comparisons, latencies, targets, notes, details: { sizes: ctx.sizes, repeats, growth } }
+  return { comparisons, latencies, targets, notes, details: { sizes: ctx.sizes, repeats, growth, plans } }
 }
 
 export const queriesBench: BenchModule = {
