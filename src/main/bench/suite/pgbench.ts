@@ -67,7 +67,7 @@ export interface PgbenchRun {
 }
 
 /** A read-only custom script for `clients` clients during `seconds` (back-to-back, or at `rate` transactions/s in all), with per-transaction logging for percentiles. */
-export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number; warmupSeconds?: number; rate?: number }): Promise<PgbenchRun> {
+export async function runPgbench(container: Docker.Container, o: { port: number; user: string; password: string; database: string; script: string; clients: number; seconds: number; warmupSeconds?: number; connectSeconds?: number; rate?: number }): Promise<PgbenchRun> {
   const tag = `/tmp/fda-bench-${randomBytes(4).toString('hex')}`
   const env = [`PGPASSWORD=${o.password}`]
   const wrote = await execWithEnv(container, ['sh', '-c', `cat > ${tag}.sql`], [], o.script)
@@ -75,7 +75,8 @@ export async function runPgbench(container: Docker.Container, o: { port: number;
   try {
     const r = await execWithEnv(container, [
       PGBENCH, '-n', '-h', '127.0.0.1', '-p', String(o.port), '-U', o.user, '-d', o.database,
-      '-c', String(o.clients), '-j', '2', '-T', String(o.seconds + (o.warmupSeconds ?? 0)), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`,
+      '-c', String(o.clients), '-j', '2', // -T counts from the start, connections included: allow for them on top of warm-up and measurement
+      '-T', String(Math.ceil(o.seconds + (o.warmupSeconds ?? 0) + (o.connectSeconds ?? 0))), '-M', 'simple', '-f', `${tag}.sql`, '-l', `--log-prefix=${tag}-log`,
       // -R: a fixed arrival rate; each transaction's logged time then counts from when it was due
       ...(o.rate ? ['-R', String(o.rate)] : [])
     ], env)
