@@ -62,7 +62,7 @@ function RunPanel({ benchmarks, onStored }: { benchmarks: BenchInfo[]; onStored:
       <h2>Run benchmarks</h2>
       <p className="muted small">
         Each benchmark starts stacks of its own (never the mirror), measures the console and its comparison side by side, and stores the run with this
-        machine&apos;s description and the revision. A quick run takes a few minutes; the full suite (1,000,000 records) about half an hour.
+        machine&apos;s description and the revision. A quick run takes a few minutes; the full suite (1,000,000 records) about 40 minutes.
       </p>
       <div className="row wrap">
         <select aria-label="Benchmark to run" value={which} onChange={(e) => setWhich(e.target.value)}>
