@@ -24,6 +24,8 @@ export interface ImportBenchOptions {
   /** Where to write the result file (null: do not write one; the suite stores its own). */
   resultsDir: string | null
   log: (line: string) => void
+  /** Cancels the import (the suite's job); the stack is removed all the same. */
+  signal?: AbortSignal
   /** The bench stack's ports (default 58420/58421/58430). */
   ports?: { blue: number; green: number; pgbouncer: number }
 }
@@ -82,7 +84,7 @@ export async function runImportBench(o: ImportBenchOptions) {
     let peak = baseline
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
     const p0 = Date.now()
-    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, quiet('bench-import'))
+    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quiet('bench-import'), signal: o.signal ?? new AbortController().signal })
     const pipelineSeconds = (Date.now() - p0) / 1000
     clearInterval(sampler)
     o.log(`pipeline: ${summary.records.inserted} records in ${pipelineSeconds.toFixed(1)} s (${Math.round(summary.records.inserted / pipelineSeconds)} records/s, ${(bytes / 2 ** 20 / pipelineSeconds).toFixed(1)} MiB/s), verified: ${summary.verified}, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`)

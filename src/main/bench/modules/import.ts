@@ -7,7 +7,7 @@ export async function runImport(ctx: SuiteContext): Promise<ModuleOutput> {
   const records = ctx.quick ? Math.min(20_000, Math.max(...ctx.sizes)) : Math.max(...ctx.sizes)
   ctx.progress(`importing ${records.toLocaleString('en-US')} records both ways`)
   const r = await runImportBench({
-    records, keep: false, resultsDir: null, log: ctx.log,
+    records, keep: false, resultsDir: null, log: ctx.log, signal: ctx.signal,
     ports: { blue: ctx.basePort + 20, green: ctx.basePort + 21, pgbouncer: ctx.basePort + 30 }
   })
   const verified = r.pipeline.verified && r.pipeline.summary.records.inserted === records
