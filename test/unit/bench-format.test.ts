@@ -105,3 +105,14 @@ describe('query plans', () => {
     expect(planAccess([{ Plan: { 'Node Type': 'Aggregate', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'device_510k' }] } }])).toEqual(['Seq Scan on device_510k'])
   })
 })
+
+describe('table alignment', () => {
+  it('keeps ids and dates that start with digits left-aligned; numbers with units and dashes right-aligned', () => {
+    const t = table(['ID', 'RATIO', 'TIME'], [['20261129T140926Z-8bef3c', '×1,234', '0.31 ms'], ['20261129T1-a', '—', '12,345 records/s']]).split('\n')
+    expect(t).toEqual([
+      'ID                        RATIO              TIME',
+      '20261129T140926Z-8bef3c  ×1,234           0.31 ms',
+      '20261129T1-a                  —  12,345 records/s'
+    ])
+  })
+})

@@ -1,9 +1,12 @@
 import type { BenchResult, BenchRun } from '../../../shared/schemas/bench'
 
-/** Plain-text columns: left-aligned text, right-aligned numbers (cells starting with a digit, ×, - or +). */
+const NUMBER = /^[×+\-−]?[\d.,]+( [^\s\d]+)?$/ // 12, ×1,234, 0.31 ms, 2,666 records/s
+
+/** Plain-text columns: left-aligned text, right-aligned numbers (a column of numbers, with or without a unit; blanks and — allowed). */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[\d×+\-−.,]/.test(r[i] ?? '') || (r[i] ?? '') === ''))
+  const blank = (c: string): boolean => c === '' || c === '—'
+  const numeric = headers.map((_, i) => rows.some((r) => !blank(r[i] ?? '')) && rows.every((r) => blank(r[i] ?? '') || NUMBER.test(r[i] ?? '')))
   const line = (cells: string[]): string =>
     cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
