@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../../src/main/cli/main'
 import { BenchRun } from '../../src/shared/schemas/bench'
@@ -35,14 +37,17 @@ describe('benchmark suite, quick mode (real stacks, real pgbench)', () => {
     expect(out).toMatch(/switch — .*\n {2}not available in this build/)
 
     const file = /stored in (\S+)/.exec(err)![1]
-    const run = BenchRun.parse(JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')))
+    const run = BenchRun.parse(JSON.parse(readFileSync(file, 'utf8')))
     expect(run.results.filter((r) => r.status === 'ok').map((r) => r.name)).toEqual(['import', 'queries', 'concurrency'])
     expect(run.machine.postgres).toMatch(/^15\./)
     expect(run.machine.pgbouncer).toMatch(/^1\.\d+/)
     expect(run.revision.commit).toMatch(/^[0-9a-f]{40}$/)
-    // nothing of the bench stacks is left behind
-    const { execFileSync } = await import('node:child_process')
-    const left = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}} {{.Ports}}', '--filter', 'name=fdabench-']).toString()
-    expect(left.split('\n').filter((l) => l && run.results.some(() => l.includes('6054') || l.includes('6055') || l.includes('6056')))).toEqual([])
+    // nothing of the bench stacks (the import's and the shared one) is left behind
+    const stacks = [...err.matchAll(/bench stack (fdabench-[0-9a-f]{6})/g)].map((m) => m[1])
+    expect(stacks).toHaveLength(2)
+    for (const name of stacks) {
+      expect(execFileSync('docker', ['ps', '-a', '-q', '--filter', `name=${name}`]).toString().trim()).toBe('')
+      expect(execFileSync('docker', ['volume', 'ls', '-q', '--filter', `name=${name}`]).toString().trim()).toBe('')
+    }
   })
 })
