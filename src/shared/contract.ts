@@ -5,6 +5,7 @@ import { openfdaApiContract } from './contracts/openfda-api'
 import { backupContract } from './contracts/backup'
 import { queryContract } from './contracts/query'
 import { refreshContract } from './contracts/refresh'
+import { benchContract } from './contracts/bench'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -98,6 +99,7 @@ export const contract = {
   },
   backup: backupContract,
   query: queryContract,
-  refresh: refreshContract
+  refresh: refreshContract,
+  bench: benchContract,
 }
 export type Contract = typeof contract

@@ -17,6 +17,7 @@ import { deployRoutes } from './routes/deploy'
 import { backupRoutes } from './routes/backup'
 import { queryRoutes } from './routes/query'
 import { refreshRoutes } from './routes/refresh'
+import { benchRoutes } from './routes/bench'
 
 export type { ApiContext } from './auth'
 
@@ -180,6 +181,7 @@ export const router = api.router({
   },
   backup: backupRoutes,
   query: queryRoutes,
-  refresh: refreshRoutes
+  refresh: refreshRoutes,
+  bench: benchRoutes,
 })
 export type Router = typeof router

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -9,28 +9,32 @@ import { createServices } from '../app/services'
 import { copyField } from '../db/bulk-load'
 import { contentChecksum } from '../db/checksum'
 import { runMigration } from '../importer/migration'
-import { pyCanonical } from '../importer/python-json'
 import type { JobContext } from '../jobs/job-manager'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
+import { CacheWriter, RECORDS_PER_CACHE_FILE } from './cache-writer'
 import { generateRecords } from './generate-records'
 
 const run = promisify(execFile)
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
-const PER_FILE = 1000 // the earlier tool cached one API page (at most 1,000 records) per file
 
 export interface ImportBenchOptions {
   records: number
   keep: boolean
-  resultsDir: string
+  /** Where to write the result file (null: do not write one; the suite stores its own). */
+  resultsDir: string | null
   log: (line: string) => void
+  /** Cancels the import (the suite's job); the stack is removed all the same. */
+  signal?: AbortSignal
+  /** The bench stack's ports (default 58420/58421/58430). */
+  ports?: { blue: number; green: number; pgbouncer: number }
 }
 
 /**
  * The console's import pipeline against `psql \copy` of the same rows into identical tables with
  * identical indexes built after the load, side by side in one run on a stack of its own.
  */
-export async function runImportBench(o: ImportBenchOptions): Promise<Record<string, unknown>> {
+export async function runImportBench(o: ImportBenchOptions) {
   const work = mkdtempSync(join(tmpdir(), 'fda-import-bench-'))
   const home = join(work, 'home')
   const cache = join(work, 'cache')
@@ -39,30 +43,25 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
   mkdirSync(cache)
   mkdirSync(tsvDir)
   const stackName = `fdabench-${randomBytes(3).toString('hex')}`
-  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: { blue: 58420, green: 58421, pgbouncer: 58430 } }))
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: o.ports ?? { blue: 58420, green: 58421, pgbouncer: 58430 } }))
   const s = createServices({ host: 'cli', home })
   const actor = { userId: null, username: 'bench', client: 'cli' as const }
   const quiet = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
   try {
     o.log(`bench stack ${stackName}: starting`)
     await bringStackUp(s, { green: false, samples: false }, actor, quiet('bench-up'))
+    const postgres = (await s.db.admin('blue', (c) => c.query<{ server_version: string }>('SHOW server_version'))).rows[0].server_version
 
     // ---- the input: an earlier-tool cache, and the same rows as TSV for psql ----
     const t0 = Date.now()
-    let files = 0
-    let bytes = 0
+    const cacheWriter = new CacheWriter(cache)
     const key = s.db.checksumKey()
     for (const [endpoint, share] of MIX) {
       const count = Math.round(o.records * share)
       const tsv = createWriteStream(join(tsvDir, `${endpoint}.tsv`))
       let page: Record<string, unknown>[] = []
       const flush = () => {
-        const data = { meta: { results: { skip: 0, limit: page.length, total: count } }, results: page }
-        const text = JSON.stringify({
-          _integrity_version: '1.0', _checksum_algorithm: 'sha256', _checksum: createHash('sha256').update(pyCanonical(data)).digest('hex'), _cached_at: 1764000000 + files, data
-        })
-        writeFileSync(join(cache, `${(files++).toString(16).padStart(16, '0')}.json`), text)
-        bytes += text.length
+        cacheWriter.writePage(page, count)
         page = []
       }
       for (const r of generateRecords(endpoint, count, { seed: 3 })) {
@@ -72,11 +71,12 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
         const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
         const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
         if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise<void>((res) => tsv.once('drain', () => res()))
-        if (page.length === PER_FILE) flush()
+        if (page.length === RECORDS_PER_CACHE_FILE) flush()
       }
       if (page.length) flush()
       await new Promise<void>((res) => tsv.end(() => res()))
     }
+    const { files, bytes } = cacheWriter
     o.log(`wrote ${o.records} records as ${files} cache files (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 
     // ---- the console's pipeline ----
@@ -84,7 +84,7 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
     let peak = baseline
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
     const p0 = Date.now()
-    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, quiet('bench-import'))
+    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quiet('bench-import'), signal: o.signal ?? new AbortController().signal })
     const pipelineSeconds = (Date.now() - p0) / 1000
     clearInterval(sampler)
     o.log(`pipeline: ${summary.records.inserted} records in ${pipelineSeconds.toFixed(1)} s (${Math.round(summary.records.inserted / pipelineSeconds)} records/s, ${(bytes / 2 ** 20 / pipelineSeconds).toFixed(1)} MiB/s), verified: ${summary.verified}, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`)
@@ -118,16 +118,18 @@ export async function runImportBench(o: ImportBenchOptions): Promise<Record<stri
     const ratio = psqlSeconds / pipelineSeconds
     o.log(`ratio (pipeline rate / psql rate): ${ratio.toFixed(2)}   target ≥ 0.8; 1M under 60 s; peak memory under 500 MiB`)
     const results = {
-      at: new Date().toISOString(), records: o.records, files, inputBytes: bytes,
+      at: new Date().toISOString(), records: o.records, files, inputBytes: bytes, postgres,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
       pipeline: { seconds: pipelineSeconds, recordsPerSecond: Math.round(o.records / pipelineSeconds), mibPerSecond: bytes / 2 ** 20 / pipelineSeconds, peakRssMiB: Math.round(peak / 2 ** 20), verified: summary.verified, summary },
       psql: { seconds: psqlSeconds, copySeconds, rowsPerSecond: Math.round(o.records / psqlSeconds) },
       ratio
     }
-    mkdirSync(o.resultsDir, { recursive: true })
-    const file = join(o.resultsDir, `import-${results.at}.json`.replace(/:/g, '-'))
-    writeFileSync(file, JSON.stringify(results, null, 2))
-    o.log(`results written to ${file}`)
+    if (o.resultsDir) {
+      mkdirSync(o.resultsDir, { recursive: true })
+      const file = join(o.resultsDir, `import-${results.at}.json`.replace(/:/g, '-'))
+      writeFileSync(file, JSON.stringify(results, null, 2))
+      o.log(`results written to ${file}`)
+    }
     return results
   } finally {
     rmSync(work, { recursive: true, force: true })

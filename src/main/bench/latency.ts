@@ -26,3 +26,35 @@ export async function measure(count: number, concurrency: number, fn: (i: number
   )
   return { latencies, seconds: Number(process.hrtime.bigint() - started) / 1e9, errors }
 }
+
+/**
+ * Open-loop load: `clients` workers, each starting a call every 1000/`perClientRate` ms for
+ * `seconds` (staggered so calls spread evenly). A call's latency counts from when it was due, not
+ * from when a late worker got to it, so a stall shows up in full (no coordinated omission).
+ */
+export async function measurePaced(clients: number, perClientRate: number, seconds: number, fn: (i: number) => Promise<unknown>): Promise<{ latencies: number[]; seconds: number; errors: number; calls: number }> {
+  const latencies: number[] = []
+  let errors = 0
+  let calls = 0
+  const interval = 1000 / perClientRate
+  const t0 = performance.now()
+  const end = t0 + seconds * 1000
+  await Promise.all(
+    Array.from({ length: clients }, async (_, w) => {
+      for (let k = 0; ; k++) {
+        const due = t0 + (k + w / clients) * interval
+        if (due >= end) break
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        const i = calls++
+        try {
+          await fn(i)
+          latencies.push(performance.now() - due)
+        } catch {
+          errors++
+        }
+      }
+    })
+  )
+  return { latencies, seconds: (performance.now() - t0) / 1000, errors, calls }
+}

@@ -6,6 +6,7 @@ import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
 import { BlueGreenScreen } from './screens/BlueGreenScreen'
 import { BackupsScreen } from './screens/BackupsScreen'
+import { BenchmarksScreen } from './screens/BenchmarksScreen'
 import { ComingSoon } from './screens/ComingSoon'
 import { MigrationScreen } from './screens/MigrationScreen'
 import { StatusScreen } from './screens/StatusScreen'
@@ -101,6 +102,8 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <UsersScreen />
         ) : screen.id === 'backups' ? (
           <BackupsScreen />
+        ) : screen.id === 'benchmarks' ? (
+          <BenchmarksScreen />
         ) : (
           <ComingSoon title={screen.label} what={'issue' in screen ? screen.issue : ''} />
         )}

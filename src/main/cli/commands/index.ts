@@ -1,4 +1,5 @@
 import type { CliKit } from '../main'
+import { registerBenchCommands } from './bench'
 import { registerBackupCommands } from './backup'
 import { registerDeployCommands } from './deploy'
 import { registerLocalApiCommands } from './local-api'
@@ -12,4 +13,5 @@ export const COMMAND_AREAS: ((kit: CliKit) => void)[] = [
   registerBackupCommands,
   registerOpenfdaCommands,
   registerRefreshCommands,
+  registerBenchCommands,
 ]
