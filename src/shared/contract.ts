@@ -1,6 +1,8 @@
 import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
 import { base, Ok } from './contract-base'
+import { auditViewerContract } from './contracts/audit-viewer'
+import { securityContract } from './contracts/security'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -41,6 +43,7 @@ export const contract = {
     changeRole: base.meta({ role: 'admin' }).input(z.object({ username: Username, role: Role })).output(UserView)
   },
   audit: {
+    ...auditViewerContract,
     verify: base.output(ChainStatus),
     head: base.output(ChainHead.nullable()),
     /** An electronic signature on an audit entry, after re-entering user name and password. */
@@ -83,6 +86,7 @@ export const contract = {
       .input(z.object({ role: z.enum(['blue', 'green', 'pgbouncer']), tail: z.number().int().min(1).max(5000).default(200) }))
       .output(z.object({ lines: z.array(z.string()) }))
   },
+  security: securityContract,
   jobs: {
     list: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ limit: z.number().int().min(1).max(500).default(50) })).output(z.array(JobRecord)),
     get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditService } from '../audit/audit-service'
+import { AuditViewer } from '../audit/viewer/audit-viewer'
+import { ChainMonitor } from '../audit/viewer/chain-monitor'
 import { resolveHome } from '../config/home'
 import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
@@ -29,6 +31,8 @@ export interface Services {
   stack: StackService
   db: Database
   audit: AuditService
+  auditViewer: AuditViewer
+  chain: ChainMonitor
   users: UserService
   records: RecordStore
   consoleSettings: ConsoleSettings
@@ -47,6 +51,7 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   return {
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
     jobs: new JobManager(home), stack, db, audit,
+    auditViewer: new AuditViewer(db), chain: new ChainMonitor(db, home),
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
     consoleSettings: new ConsoleSettings(db, audit),

@@ -14,6 +14,7 @@ import { findResourcesDir, imageTagFor } from '../stack/recipe'
 import { StackError } from '../stack/stack-error'
 import { formatMigration, formatStatus } from './format-status'
 import { COMMAND_AREAS } from './commands'
+import { verifyExportCommand } from './commands/audit-viewer'
 import { describeJob, renderJob } from './progress'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -303,7 +304,14 @@ export function buildCli(): Command {
   })
 
   const audit = program.command('audit').description('the Part 11 audit trail')
-  audit.command('verify').description('recompute the whole hash chain; exit 1 naming the first entry that does not verify').action(async () => {
+  audit
+    .command('verify')
+    .description('recompute the whole hash chain; exit 1 naming the first entry that does not verify; with --export, check an exported JSON file offline')
+    .option('--export <file>', 'an export made with `audit export --format json` (checked offline: no stack, no sign-in)')
+    .option('--head <hash>', 'with --export: a chain head hash filed earlier that the export must contain')
+    .option('--head-file <file>', 'with --export: a backup manifest, a previous export or saved `audit head` output holding the chain head')
+    .action(async (o: { export?: string; head?: string; headFile?: string }) => {
+    if (o.export) return verifyExportCommand(kit, { export: o.export, head: o.head, headFile: o.headFile })
     const { api } = await open()
     const r = await api.audit.verify()
     print(r, () => (r.ok ? `audit trail verified: ${r.checked} entries, head ${r.head?.seq ?? '-'} ${r.head?.hash ?? ''}` : `audit trail BROKEN at entry ${r.broken!.seq}: ${r.broken!.reason}`))
