@@ -4,8 +4,10 @@ import type { AuthState } from '../../shared/schemas'
 import { api } from './api/client'
 import { errorText } from './api/errors'
 import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
+import { AuditScreen } from './screens/AuditScreen'
 import { ComingSoon } from './screens/ComingSoon'
 import { MigrationScreen } from './screens/MigrationScreen'
+import { SettingsScreen } from './screens/SettingsScreen'
 import { StatusScreen } from './screens/StatusScreen'
 import { UsersScreen } from './screens/UsersScreen'
 
@@ -16,7 +18,8 @@ const SCREENS = [
   { id: 'backups', label: 'Backups', issue: 'backups, the backup calendar and point-in-time restore' },
   { id: 'audit', label: 'Audit', issue: 'the Part 11 audit-trail viewer and exports' },
   { id: 'benchmarks', label: 'Benchmarks', issue: 'benchmark runs and charts' },
-  { id: 'users', label: 'Users', admin: true }
+  { id: 'users', label: 'Users', admin: true },
+  { id: 'settings', label: 'Settings', admin: true }
 ] as const
 type ScreenId = (typeof SCREENS)[number]['id']
 
@@ -95,6 +98,10 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <MigrationScreen />
         ) : screen.id === 'users' ? (
           <UsersScreen />
+        ) : screen.id === 'audit' ? (
+          <AuditScreen />
+        ) : screen.id === 'settings' ? (
+          <SettingsScreen />
         ) : (
           <ComingSoon title={screen.label} what={'issue' in screen ? screen.issue : ''} />
         )}
