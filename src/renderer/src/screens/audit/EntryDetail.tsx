@@ -1,4 +1,5 @@
-import { useQuery } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { diffLines } from '../../../../shared/audit-diff'
 import { api } from '../../api/client'
 import { errorText } from '../../api/errors'
@@ -52,6 +53,7 @@ export function EntryDetail({ seq, onOpen, onClose }: { seq: number; onOpen: (se
               ))}
             </ul>
           )}
+          {e.action !== 'signature' ? <SignForm seq={e.seq} /> : null}
           <h3>Hashes</h3>
           <dl className="facts hashes">
             <dt>Entry hash</dt>
@@ -82,5 +84,34 @@ function Diff({ before, after }: { before: unknown; after: unknown }): React.JSX
         ))}
       </tbody>
     </table>
+  )
+}
+
+/** An electronic signature on this entry: user name and password again, and the meaning. */
+function SignForm({ seq }: { seq: number }): React.JSX.Element {
+  const qc = useQueryClient()
+  const [f, setF] = useState({ username: '', password: '', meaning: 'approval' as 'approval' | 'review' | 'responsibility', comment: '' })
+  const sign = useMutation({
+    mutationFn: () => api.audit.sign({ seq, meaning: f.meaning, username: f.username, password: f.password, comment: f.comment || undefined }),
+    onSettled: () => setF((x) => ({ ...x, password: '' })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['audit'] })
+  })
+  return (
+    <form className="sign-form" aria-label="Sign this entry" onSubmit={(e) => { e.preventDefault(); sign.mutate() }}>
+      <h3>Sign this entry</h3>
+      <div className="row wrap">
+        <input aria-label="Signer user name" placeholder="your user name" autoComplete="username" value={f.username} onChange={(e) => setF({ ...f, username: e.target.value })} required maxLength={63} />
+        <input aria-label="Signer password" type="password" placeholder="your password" autoComplete="current-password" value={f.password} onChange={(e) => setF({ ...f, password: e.target.value })} required maxLength={1024} />
+        <select aria-label="Meaning" value={f.meaning} onChange={(e) => setF({ ...f, meaning: e.target.value as 'approval' })}>
+          <option value="approval">approval</option>
+          <option value="review">review</option>
+          <option value="responsibility">responsibility</option>
+        </select>
+        <input aria-label="Comment" placeholder="comment (optional)" value={f.comment} onChange={(e) => setF({ ...f, comment: e.target.value })} maxLength={2000} />
+        <button type="submit" disabled={sign.isPending}>Sign</button>
+      </div>
+      {sign.error ? <p className="bad" role="alert">{errorText(sign.error)}</p> : null}
+      {sign.data ? <p className="notice good-notice" role="status">Signed by {sign.data.printedName} ({sign.data.meaning}) at {localTime(sign.data.signedAt)}: entry {sign.data.signatureSeq}.</p> : null}
+    </form>
   )
 }
