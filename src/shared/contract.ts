@@ -1,6 +1,9 @@
 import { eventIterator } from '@orpc/contract'
 import { z } from 'zod'
 import { base, Ok } from './contract-base'
+
+/** Job ids are short generated strings; the bound keeps hostile input small. */
+const JobId = z.string().max(100)
 import { auditViewerContract } from './contracts/audit-viewer'
 import { securityContract } from './contracts/security'
 import {
@@ -55,7 +58,7 @@ export const contract = {
     list: base.meta({ role: 'admin' }).output(
       z.array(z.object({ key: z.string(), value: z.number(), describe: z.string(), unit: z.string(), min: z.number(), max: z.number(), updatedAt: z.string() }))
     ),
-    set: base.meta({ role: 'admin' }).input(z.object({ key: z.string(), value: z.number().int() })).output(Ok)
+    set: base.meta({ role: 'admin' }).input(z.object({ key: z.string().max(100), value: z.number().int() })).output(Ok)
   },
   migration: {
     /** The bundled sample cache (the default) and the earlier tool's cache folder when it exists. */
@@ -65,10 +68,10 @@ export const contract = {
       .input(MigrationInput)
       .output(z.object({ files: z.number(), bytes: z.number(), kinds: z.record(z.string(), z.number()), checks: z.array(PreflightCheck) })),
     start: base.meta({ role: 'operator' }).input(MigrationInput).output(JobRecord),
-    result: base.meta({ role: 'viewer' }).input(z.object({ jobId: z.string() })).output(MigrationSummary.nullable()),
+    result: base.meta({ role: 'viewer' }).input(z.object({ jobId: JobId })).output(MigrationSummary.nullable()),
     rejects: base
       .meta({ role: 'viewer' })
-      .input(z.object({ runId: z.string(), limit: z.number().int().min(1).max(10000).default(500) }))
+      .input(z.object({ runId: z.string().max(100), limit: z.number().int().min(1).max(10000).default(500) }))
       .output(z.object({ total: z.number(), rows: z.array(RejectRow), csv: z.string() }))
   },
   data: {
@@ -89,9 +92,9 @@ export const contract = {
   security: securityContract,
   jobs: {
     list: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ limit: z.number().int().min(1).max(500).default(50) })).output(z.array(JobRecord)),
-    get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),
-    watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
-    cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
+    get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: JobId })).output(JobRecord),
+    watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: JobId })).output(eventIterator(JobEvent)),
+    cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: JobId })).output(JobRecord)
   }
 }
 export type Contract = typeof contract

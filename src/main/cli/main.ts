@@ -358,7 +358,12 @@ export function buildCli(): Command {
     .description('server mode: the console in a browser, on 127.0.0.1 only, with a per-launch token')
     .addOption(new Option('--port <n>', 'port (0 picks a free one)').default('47800'))
     .addOption(new Option('--renderer <dir>', 'built renderer').default(resolve(findResourcesDir(), '..', 'out', 'renderer')).hideHelp())
-    .action(async (o: { port: string; renderer: string }) => {
+    .option('--host <address>', 'listen on this address instead of 127.0.0.1 (needs --tls-cert and --tls-key)')
+    .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .action(async (o: { port: string; renderer: string; host?: string; tlsCert?: string; tlsKey?: string }) => {
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new ExitError(2, '--tls-cert and --tls-key go together')
+      const tls = o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined
       const s = createServices({ host: 'server', home: g().home })
       try {
         await prepareRunningDatabases(s)
@@ -366,7 +371,7 @@ export function buildCli(): Command {
         if ((e as StackError).code === 'MIGRATION_FAILED') throw e
         // Docker or the database not reachable yet: serve anyway; the Status screen says what to do.
       }
-      const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN })
+      const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN, host: o.host, tls })
       const line = json() ? JSON.stringify({ url: running.url, loginUrl: running.loginUrl }) : `FDA Offline Console is serving on ${running.url}\nOpen: ${running.loginUrl}`
       process.stdout.write(line + '\n')
       await new Promise<void>((done) => {
