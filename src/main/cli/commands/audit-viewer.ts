@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { AuditFilter } from '../../../shared/contracts/audit-viewer'
 import { readFiledHead, verifyExport, type ExportVerification } from '../../audit/export/verify-export'
@@ -76,6 +77,22 @@ export async function verifyExportCommand(kit: CliKit, o: { export: string; head
 }
 
 export function registerAuditViewerCommands(kit: CliKit): void {
+  kit.program.commands
+    .find((c) => c.name() === 'bench')!
+    .command('audit')
+    .description('fill a stack of its own with audit entries (default 1,000,000) and time the audit viewer: first rows, page to page, filters, chain status')
+    .addOption(new Option('--entries <n>', 'audit entries to create').default('1000000'))
+    .addOption(new Option('--pages <n>', 'pages to follow per filter').default('50'))
+    .option('--keep', 'keep the bench stack afterwards')
+    .action(async (o: { entries: string; pages: string; keep?: boolean }) => {
+      const { runAuditViewerBench } = await import('../../bench/audit-viewer-bench')
+      const { createServices } = await import('../../app/services')
+      const home = createServices({ host: 'cli', home: kit.globals().home }).home
+      const r = await runAuditViewerBench({
+        entries: Number(o.entries), pages: Number(o.pages), keep: Boolean(o.keep), resultsDir: join(home, 'bench'), log: (l) => process.stderr.write(l + '\n')
+      })
+      if (kit.json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    })
   const audit = kit.program.commands.find((c) => c.name() === 'audit')!
   filterOptions(
     audit
