@@ -13,8 +13,11 @@ export async function prepareColor(db: Database, color: Color, migrations: Migra
     return await db.admin(color, async (c) => {
       const result = await migrate(c, migrations)
       // ALTER ROLE takes no parameters: the passwords are quoted by the driver (and are random base64url).
+      // pg_stat_statements would keep the statement text (with the password): not for these.
+      await c.query('SET pg_stat_statements.track_utility = off')
       await c.query(`ALTER ROLE ${APP_ROLE} PASSWORD ${c.escapeLiteral(db.appPassword())}`)
       await c.query(`ALTER ROLE ${READER_ROLE} PASSWORD ${c.escapeLiteral(db.readerPassword())}`)
+      await c.query('RESET pg_stat_statements.track_utility')
       // The runner's own table predates 0001's default grants; the wizard's pre-flight reads it.
       await c.query(`GRANT SELECT ON console.schema_migrations TO ${APP_ROLE}`)
       if (result.applied.length)

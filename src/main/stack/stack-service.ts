@@ -13,9 +13,10 @@ import { parseDatabases, parsePools, parseVersion, show } from './pgbouncer-admi
 import { portIsFree } from './port-check'
 import { imageTagFor } from './recipe'
 import {
-  ADMIN_USER, LABEL_CONFIG, LABEL_STACK, MIRROR_DB, configKey, containerName, pgbouncerContainer, postgresContainer,
+  ADMIN_USER, PG_PASSWORD_FILE, LABEL_CONFIG, LABEL_STACK, MIRROR_DB, configKey, containerName, pgbouncerContainer, postgresContainer,
   volumeNames, type StackSpec
 } from './spec'
+import { secretFileTar } from './secret-file'
 import { StackError } from './stack-error'
 
 export const PG_PASSWORD_SECRET = 'stack.pgPassword'
@@ -146,6 +147,11 @@ export class StackService {
       await this.docker.createVolume({ Name: v, Labels: { [LABEL_STACK]: this.settings.stackName } })
     }
     const container = existing ? this.docker.getContainer(name) : await this.docker.createContainer(create)
+    // The admin password goes in as a root-only file before the first start (not in the environment).
+    if (!existing) {
+      const secret = await secretFileTar(PG_PASSWORD_FILE, this.password())
+      await container.putArchive(secret.tar, { path: secret.at })
+    }
     await container.start()
   }
 
