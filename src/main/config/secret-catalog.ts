@@ -12,5 +12,6 @@ export const SECRET_CATALOG: Record<string, { describe: string; managed?: boolea
   'stack.pgPassword': { describe: 'PostgreSQL administrator password of the stack', managed: true },
   'db.appPassword': { describe: 'password of the console application role fda_app', managed: true },
   'db.readerPassword': { describe: 'password of the read-only role fda_reader', managed: true },
+  'db.backupPassword': { describe: 'password of the backup role fda_backup (reads everything, writes nothing)', managed: true },
   'db.checksumKey': { describe: 'key of the record checksums and of the pgcrypto-encrypted sensitive fields', managed: true }
 }
