@@ -13,5 +13,9 @@ export const SECRET_CATALOG: Record<string, { describe: string; managed?: boolea
   'db.appPassword': { describe: 'password of the console application role fda_app', managed: true },
   'db.readerPassword': { describe: 'password of the read-only role fda_reader', managed: true },
   'db.backupPassword': { describe: 'password of the backup role fda_backup (reads everything, writes nothing)', managed: true },
+  'tls.caKey': { describe: "private key of the stack's TLS certificate authority", managed: true },
+  'tls.caCert': { describe: "certificate of the stack's TLS certificate authority (clients verify against it)", managed: true },
+  'tls.serverKey': { describe: 'private key of the TLS certificate PostgreSQL and PgBouncer serve', managed: true },
+  'tls.serverCert': { describe: 'TLS certificate PostgreSQL and PgBouncer serve (127.0.0.1, localhost)', managed: true },
   'db.checksumKey': { describe: 'key of the record checksums and of the pgcrypto-encrypted sensitive fields', managed: true }
 }

@@ -17,6 +17,7 @@ import {
   volumeNames, type StackSpec
 } from './spec'
 import { secretFileTar } from './secret-file'
+import { TlsState, tlsFor } from './tls'
 import { StackError } from './stack-error'
 
 export const PG_PASSWORD_SECRET = 'stack.pgPassword'
@@ -34,6 +35,16 @@ export class StackService {
     private readonly home: string
   ) {}
 
+  /** Which of this stack's containers serve TLS (see ./tls.ts). */
+  get tls(): TlsState {
+    return new TlsState(this.home, this.settings.stackName)
+  }
+
+  /** A container of this stack, for exec (TLS installation). */
+  container(role: StackRole): Docker.Container {
+    return this.docker.getContainer(containerName(this.settings.stackName, role))
+  }
+
   spec(): StackSpec {
     return {
       stackName: this.settings.stackName,
@@ -49,7 +60,7 @@ export class StackService {
 
   /** Connection details for a role, for the data layer and for status probes. Always 127.0.0.1. */
   target(role: StackRole, database = MIRROR_DB): Target {
-    return { port: this.settings.ports[role], user: ADMIN_USER, password: this.password(), database }
+    return { port: this.settings.ports[role], user: ADMIN_USER, password: this.password(), database, ssl: tlsFor(this.secrets, this.tls, role, this.settings.tls) }
   }
 
   ping(): Promise<{ version: string; apiVersion: string }> {
