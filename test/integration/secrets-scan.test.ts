@@ -5,6 +5,7 @@ import { APP_PASSWORD_SECRET, CHECKSUM_KEY_SECRET, READER_PASSWORD_SECRET } from
 import { createDockerClient } from '../../src/main/stack/docker-client'
 import { containerName } from '../../src/main/stack/spec'
 import { PG_PASSWORD_SECRET } from '../../src/main/stack/stack-service'
+import { TLS_SECRETS } from '../../src/main/stack/tls'
 import { testStack } from '../support/test-stack'
 
 // Port block of issue 8 (60400–60499).
@@ -47,7 +48,9 @@ describe('no secret in logs, job history, exports or the trail', () => {
     const secrets: Record<string, string> = {
       'admin password': ADMIN_PASSWORD, 'a wrong password': WRONG_PASSWORD, 'the CLI token': token.token, ...ENTERED,
       'PostgreSQL admin password': s.services.secrets.get(PG_PASSWORD_SECRET)!, 'fda_app password': s.services.secrets.get(APP_PASSWORD_SECRET)!,
-      'fda_reader password': s.services.secrets.get(READER_PASSWORD_SECRET)!, 'checksum/pgcrypto key': s.services.secrets.get(CHECKSUM_KEY_SECRET)!
+      'fda_reader password': s.services.secrets.get(READER_PASSWORD_SECRET)!, 'checksum/pgcrypto key': s.services.secrets.get(CHECKSUM_KEY_SECRET)!,
+      // The body of each TLS private key (a PEM's second line is base64 of the key itself).
+      'TLS CA private key': s.services.secrets.get(TLS_SECRETS.caKey)!.split('\n')[1], 'TLS server private key': s.services.secrets.get(TLS_SECRETS.serverKey)!.split('\n')[1]
     }
     const haystacks: Record<string, string> = {}
     for (const f of files(s.home)) haystacks[f] = readFileSync(f).toString('latin1')
