@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFiledHead, verifyExport } from '../../src/main/audit/export/verify-export'
+import { runCli } from '../../src/main/cli/main'
 import { testStack } from '../support/test-stack'
 
 // Port block of issue 8 (60400–60499): this stack uses 60400+offset, +20, +40.
@@ -141,6 +142,11 @@ describe('exports', () => {
     const h = text.indexOf('"hash":"', text.indexOf('\n')) + 8
     writeFileSync(changed, text.slice(0, h) + (text[h] === 'a' ? 'b' : 'a') + text.slice(h + 1))
     expect((await verifyExport(changed)).ok).toBe(false)
+
+    // The command line: exit 0 for the intact export against the filed head, 1 for the altered one, 2 for a malformed head.
+    expect(await runCli(['--json', 'audit', 'verify', '--export', file, '--head', previousHead])).toBe(0)
+    expect(await runCli(['--json', 'audit', 'verify', '--export', changed])).toBe(1)
+    expect(await runCli(['audit', 'verify', '--export', file, '--head', 'not-a-hash'])).toBe(2)
   })
 
   it('CSV and PDF exports are written with every entry, and each export is recorded in the trail', async () => {

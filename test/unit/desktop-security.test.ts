@@ -57,6 +57,16 @@ describe('desktop secret store', () => {
   })
 })
 
+describe('renderer content security policy', () => {
+  it('allows no eval and no remote origin', () => {
+    const html = readFileSync(join(__dirname, '..', '..', 'src', 'renderer', 'index.html'), 'utf8')
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).not.toContain('unsafe-eval')
+    expect(csp).not.toMatch(/https?:|\*/)
+  })
+})
+
 describe('external links', () => {
   it('only https pages may open in the system browser', () => {
     expect(isOpenableExternally('https://open.fda.gov/apis/device/')).toBe(true)
