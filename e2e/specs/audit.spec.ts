@@ -27,6 +27,7 @@ test('the audit trail is filtered to a signed change, its signature opened, and 
   await audit.sign(ADMIN.username, ADMIN.password, 'approval', `e2e ${info.project.name}`)
   await expect(audit.detail().getByRole('status')).toContainText(`Signed by ${ADMIN.printedName} (approval)`)
   await expect(audit.detail().getByTestId('entry-signatures')).toContainText(`Signed (approval) by ${ADMIN.printedName}`)
+  await page.screenshot({ path: info.outputPath('audit-entry.png'), fullPage: true })
 
   // The filtered trail now marks the entry signed; open its signature.
   await expect(audit.rows().first()).toContainText('signed')

@@ -111,7 +111,7 @@ export function AuditScreen(): React.JSX.Element {
           <button type="button" className="secondary" onClick={() => setOrder(order === 'desc' ? 'asc' : 'desc')} aria-label="Sort by time">
             Time {order === 'desc' ? '↓ newest first' : '↑ oldest first'}
           </button>
-          <span data-testid="audit-count">{count.data ? `${count.data.count.toLocaleString()}${count.data.capped ? '+' : ''} entries` : '…'}</span>
+          <span data-testid="audit-count">{count.data ? `${count.data.count.toLocaleString()}${count.data.capped ? '+' : ''} ${count.data.count === 1 ? 'entry' : 'entries'}` : '…'}</span>
           {(['pdf', 'csv', 'json'] as const).map((f) => (
             <button key={f} type="button" className="secondary" disabled={exporter.isPending} onClick={() => { setMessage(null); exporter.mutate(f) }}>Export {f.toUpperCase()}</button>
           ))}
@@ -144,7 +144,7 @@ export function AuditScreen(): React.JSX.Element {
                         <span role="gridcell">{r.seq}</span>
                         <span role="gridcell" title={r.ts}>{localTime(r.ts)}</span>
                         <span role="gridcell">{r.username ?? '—'}</span>
-                        <span role="gridcell"><code>{r.action}</code>{r.signatures ? <span className="pill good" title="signed">signed</span> : null}</span>
+                        <span role="gridcell" title={r.action}>{r.signatures ? <span className="pill good" title="signed">signed</span> : null}<code>{r.action}</code></span>
                         <span role="gridcell">{r.targetType ? `${r.targetType} ${r.targetKey ?? ''}` : ''}</span>
                         <span role="gridcell">{r.reason ?? ''}</span>
                       </>
