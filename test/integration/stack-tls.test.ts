@@ -1,6 +1,8 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP_ROLE } from '../../src/main/db/database'
+import { createDockerClient } from '../../src/main/stack/docker-client'
+import { containerName, volumeNames } from '../../src/main/stack/spec'
 import { TLS_SECRETS } from '../../src/main/stack/tls'
 import { testStack } from '../support/test-stack'
 
@@ -43,5 +45,17 @@ describe('TLS inside the stack', () => {
     expect((await s.services.jobs.wait(job.id)).state).toBe('succeeded')
     expect((await s.services.audit.verify()).ok).toBe(true)
     expect((await s.client.status.get()).healthy).toBe(true)
+  })
+
+  it('a PgBouncer volume removed behind the console\'s back gets TLS again at the next stack up', async () => {
+    const docker = createDockerClient()
+    await docker.getContainer(containerName(s.stackName, 'pgbouncer')).remove({ force: true })
+    await docker.getVolume(volumeNames(s.stackName).pgbouncer).remove()
+    await s.services.db.close()
+    const job = await s.client.stack.up({ green: false })
+    const done = await s.services.jobs.wait(job.id)
+    expect(done.state, done.error ?? '').toBe('succeeded')
+    const r = await s.services.db.app().query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')
+    expect(r.rows[0].ssl).toBe(true)
   })
 })

@@ -155,6 +155,9 @@ export class StackService {
         `Stop that program, or choose another port: set ports.${role} in settings.json or FDA_${role.toUpperCase()}_PORT.`
       )
     for (const v of (create.HostConfig?.Binds ?? []).map((b) => b.split(':')[0])) {
+      // A new data volume has no TLS files yet: connect to it without TLS until they are installed.
+      const fresh = await this.docker.getVolume(v).inspect().then(() => false, () => true)
+      if (fresh && v !== volumeNames(this.settings.stackName).walArchive) this.tls.unmark(role)
       await this.docker.createVolume({ Name: v, Labels: { [LABEL_STACK]: this.settings.stackName } })
     }
     const container = existing ? this.docker.getContainer(name) : await this.docker.createContainer(create)

@@ -105,6 +105,12 @@ export class TlsState {
     all[this.stackName] = [...new Set([...(all[this.stackName] ?? []), role])]
     writeFileAtomic(this.file, JSON.stringify(all, null, 2), 0o600)
   }
+  unmark(role: StackRole): void {
+    const all = this.read()
+    if (!all[this.stackName]?.includes(role)) return
+    all[this.stackName] = all[this.stackName].filter((r) => r !== role)
+    writeFileAtomic(this.file, JSON.stringify(all, null, 2), 0o600)
+  }
   /** The data volumes are gone: nothing of this stack serves TLS any more. */
   clear(): void {
     const { [this.stackName]: _gone, ...rest } = this.read()
