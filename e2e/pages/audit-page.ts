@@ -14,6 +14,7 @@ export class AuditPage {
     await form.getByLabel('Target type', { exact: true }).fill(f.targetType ?? '')
     await form.getByLabel('Target key', { exact: true }).fill(f.targetKey ?? '')
     await form.getByLabel('Text', { exact: true }).fill(f.text ?? '')
+    await form.getByLabel('Go to entry').fill('')
     await form.getByRole('button', { name: 'Apply filter' }).click()
   }
   rows(): Locator {

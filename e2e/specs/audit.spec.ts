@@ -29,6 +29,15 @@ test('the audit trail is filtered to a signed change, its signature opened, and 
   await expect(audit.detail().getByTestId('entry-signatures')).toContainText(`Signed (approval) by ${ADMIN.printedName}`)
   await page.screenshot({ path: info.outputPath('audit-entry.png'), fullPage: true })
 
+  // Jumping to an entry by number starts the list there (newest first: at or before it).
+  const seq = (await audit.rows().first().getAttribute('data-seq'))!
+  await audit.filters().getByRole('button', { name: 'Clear' }).click()
+  await audit.filters().getByLabel('Go to entry').fill(seq)
+  await audit.filters().getByRole('button', { name: 'Apply filter' }).click()
+  await expect(audit.rows().first()).toHaveAttribute('data-seq', seq)
+  await audit.filter({ action: 'settings.change', targetKey: 'auth.sessionIdleMinutes' })
+  await audit.rows().first().click()
+
   // The filtered trail now marks the entry signed; open its signature.
   await expect(audit.rows().first()).toContainText('signed')
   await audit.detail().getByRole('button', { name: /^Open signature/ }).first().click()

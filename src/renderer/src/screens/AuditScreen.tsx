@@ -19,14 +19,18 @@ interface Form {
   from: string
   to: string
   text: string
+  /** Jump: start the list at this entry (newest first: at or before it; oldest first: at or after it). */
+  at: string
 }
-const EMPTY: Form = { user: '', action: '', targetType: '', targetKey: '', from: '', to: '', text: '' }
+const EMPTY: Form = { user: '', action: '', targetType: '', targetKey: '', from: '', to: '', text: '', at: '' }
 
-function toFilter(f: Form): AuditFilter {
+function toFilter(f: Form, order: 'asc' | 'desc'): AuditFilter {
   const t = (s: string): string | undefined => s.trim() || undefined
+  const at = /^\d+$/.test(f.at.trim()) ? Number(f.at.trim()) : undefined
   return {
     users: t(f.user) ? [f.user.trim()] : undefined, actions: t(f.action) ? [f.action.trim()] : undefined,
-    targetType: t(f.targetType), targetKey: t(f.targetKey), from: fromLocalInput(f.from), to: fromLocalInput(f.to), text: t(f.text)
+    targetType: t(f.targetType), targetKey: t(f.targetKey), from: fromLocalInput(f.from), to: fromLocalInput(f.to), text: t(f.text),
+    ...(at === undefined ? {} : order === 'desc' ? { toSeq: at } : { fromSeq: at })
   }
 }
 
@@ -69,7 +73,7 @@ export function AuditScreen(): React.JSX.Element {
   const apply = (e?: React.FormEvent): void => {
     e?.preventDefault()
     setSelected(null)
-    setFilter(toFilter(form))
+    setFilter(toFilter(form, order))
   }
 
   return (
@@ -103,12 +107,15 @@ export function AuditScreen(): React.JSX.Element {
           <label className="field">Text
             <input type="search" aria-label="Text" value={form.text} onChange={(e) => setForm({ ...form, text: e.target.value })} placeholder="anywhere in the entry" maxLength={200} />
           </label>
+          <label className="field">Go to entry
+            <input inputMode="numeric" aria-label="Go to entry" value={form.at} onChange={(e) => setForm({ ...form, at: e.target.value.replace(/\D/g, '') })} placeholder="#" maxLength={16} />
+          </label>
         </div>
         <div className="row">
           <button type="submit">Apply filter</button>
           <button type="button" className="secondary" onClick={() => { setForm(EMPTY); setFilter({}); setSelected(null) }}>Clear</button>
           <span className="spacer" />
-          <button type="button" className="secondary" onClick={() => setOrder(order === 'desc' ? 'asc' : 'desc')} aria-label="Sort by time">
+          <button type="button" className="secondary" onClick={() => { const next = order === 'desc' ? 'asc' : 'desc'; setOrder(next); setFilter(toFilter(form, next)) }} aria-label="Sort by time">
             Time {order === 'desc' ? '↓ newest first' : '↑ oldest first'}
           </button>
           <span data-testid="audit-count">{count.data ? `${count.data.count.toLocaleString()}${count.data.capped ? '+' : ''} ${count.data.count === 1 ? 'entry' : 'entries'}` : '…'}</span>
