@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+// Named to run after the other specs (files run in name order), so a promotion made by the
+// blue-green spec is already in the trail.
 import { expect, test } from '../fixtures'
 import { AuditPage } from '../pages/audit-page'
 import { ADMIN, ConsolePage } from '../pages/console-page'
@@ -43,6 +45,16 @@ test('the audit trail is filtered to a signed change, its signature opened, and 
   await audit.detail().getByRole('button', { name: /^Open signature/ }).first().click()
   await expect(audit.detail()).toContainText('This is an electronic signature of entry')
   await expect(audit.detail().getByTestId('entry-what')).toContainText('signature')
+
+  // A promotion, when the blue-green spec made one in this run: filter to it and open its signature.
+  const promotion = (await page.locator('#audit-actions option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).find((a) => /promot/.test(a))
+  if (promotion) {
+    await audit.filter({ action: promotion })
+    await audit.rows().first().click()
+    await expect(audit.detail().getByTestId('entry-what')).toContainText(promotion)
+    await audit.detail().getByRole('button', { name: /^Open signature/ }).first().click()
+    await expect(audit.detail()).toContainText('This is an electronic signature of entry')
+  }
 
   await audit.filter({ action: 'settings.change', targetKey: 'auth.sessionIdleMinutes' })
   await expect(audit.rows().first()).toContainText('settings.change')
