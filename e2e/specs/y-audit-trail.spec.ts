@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 // Named to run after the other specs (files run in name order), so a promotion made by the
 // blue-green spec is already in the trail.
+import { readFileSync } from 'node:fs'
 import { expect, test } from '../fixtures'
 import { AuditPage } from '../pages/audit-page'
 import { ADMIN, ConsolePage } from '../pages/console-page'
