@@ -7,7 +7,7 @@ import type { Actor } from '../db/database'
 import { recordRefresh } from '../db/records'
 import type { JobContext } from '../jobs/job-manager'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
-import { PGP_OPTIONS } from '../openfda/sensitive'
+import { PGP_OPTIONS, stagingKey, stagingOpenSql } from '../openfda/sensitive'
 import { StackError } from '../stack/stack-error'
 import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
@@ -243,7 +243,7 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
   const target = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
   const select = [
     ...keyCols.map((k) => `key ->> '${k}'`), 'record::jsonb',
-    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive, $2, '${PGP_OPTIONS}') END`, 'st.checksum', `'import:' || $1`, ...extracted
+    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(${stagingOpenSql('sensitive', '$3')}, $2, '${PGP_OPTIONS}') END`, 'st.checksum', `'import:' || $1`, ...extracted
   ]
   const updates = target.filter((x) => !def.keyColumns.includes(x)).map((x) => `${x} = EXCLUDED.${x}`)
   await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
@@ -263,7 +263,7 @@ async function mergeEndpoint(s: Services, c: pg.PoolClient, runId: string, endpo
      SELECT (SELECT count(*) FILTER (WHERE inserted) FROM written) AS inserted, (SELECT count(*) FROM written) AS written,
             (SELECT count(*) FROM winners) AS total,
             (SELECT encode(sha256(convert_to(coalesce(string_agg(key_text || E'\\t' || checksum, E'\\n' ORDER BY key_text), ''), 'UTF8')), 'hex') FROM winners) AS digest`,
-    [runId, s.db.checksumKey()]
+    [runId, s.db.checksumKey(), stagingKey(s.db.checksumKey())]
   )
   const x = r.rows[0]
   const result = { inserted: Number(x.inserted), updated: Number(x.written) - Number(x.inserted), unchanged: Number(x.total) - Number(x.written) }

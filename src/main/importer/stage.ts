@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
 import { checksumOfCanonical, contentChecksum } from '../db/checksum'
 import { EXTRACTED_COLUMNS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
-import { splitSensitive } from '../openfda/sensitive'
+import { sealForStaging, splitSensitive, stagingKey } from '../openfda/sensitive'
 import { readInput, type ReadEvent } from './read-file'
 import type { InputFile } from './sources'
 
@@ -54,6 +54,7 @@ export async function stageFile(
   onRecord: (bytes: number) => void
 ): Promise<StagedFile> {
   const out: StagedFile = { status: 'staged', endpoint: null, cachedAt: null, records: 0, rejects: [], note: null }
+  const sealKey = stagingKey(run.checksumKey)
   let fileReject: { position: string; reason: string } | null = null
   const reject = (position: string, reason: string, key: string | null = null) => out.rejects.push({ file: file.name, position, key, reason })
 
@@ -90,7 +91,8 @@ export async function stageFile(
           continue
         }
         const values = [
-          run.id, ev.endpoint, String(fileNo), String(ev.ord), String(out.cachedAt ?? 0), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson,
+          run.id, ev.endpoint, String(fileNo), String(ev.ord), String(out.cachedAt ?? 0), row.keyText, JSON.stringify(row.key), openJson,
+          sensitiveJson === null ? null : sealForStaging(sealKey, sensitiveJson),
           ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record),
           ...EXTRACTED_COLUMNS.map((col) => row.columns[col])
         ]
