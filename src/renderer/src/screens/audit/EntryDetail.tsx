@@ -21,7 +21,7 @@ export function EntryDetail({ seq, onOpen, onClose }: { seq: number; onOpen: (se
         <>
           <dl className="facts">
             <dt>Who</dt>
-            <dd data-testid="entry-who">{e.printedName ?? e.username ?? '—'}{e.userId !== null ? ` (${e.username}, user id ${e.userId})` : e.printedName ? '' : ''}</dd>
+            <dd data-testid="entry-who">{e.printedName ?? e.username ?? '—'}{e.userId !== null ? ` (${e.username}, user id ${e.userId})` : ''}</dd>
             <dt>When</dt>
             <dd data-testid="entry-when">{localTime(e.ts)} <span className="muted">({TIME_ZONE})</span> · {utcTime(e.ts)}</dd>
             <dt>What</dt>
