@@ -57,7 +57,7 @@ export function formatVerification(r: ExportVerification): string {
     `${r.ok ? 'export verified' : 'export DOES NOT VERIFY'}: ${r.file}`,
     `  ${r.entries} entries${r.firstSeq !== null ? `, ${r.firstSeq} to ${r.lastSeq}` : ''}; ${r.links.checked} links checked${r.contiguous ? ' (complete range: every link)' : `, ${r.links.unlinked} gaps left by the filter`}`
   ]
-  if (r.head) lines.push(`  chain head: ${r.head.detail}`)
+  if (r.head?.found) lines.push(`  chain head: ${r.head.detail}`)
   for (const p of r.problems.slice(0, 50)) lines.push(`  ${p.where}: ${p.reason}`)
   if (r.problems.length > 50) lines.push(`  … ${r.problems.length - 50} more problems`)
   return lines.join('\n')
@@ -103,7 +103,7 @@ export function registerAuditViewerCommands(kit: CliKit): void {
   ).action(async (o: FilterOpts & { format: 'pdf' | 'csv' | 'json'; out: string }) => {
     const { api } = await kit.open()
     const r = await api.audit.exportFile({ format: o.format, filter: toFilter(o), out: o.out })
-    kit.print(r, () => `${r.entries} entries written to ${r.file} (${r.bytes} bytes, SHA-256 ${r.sha256}); recorded as audit entry ${r.auditSeq}`)
+    kit.print(r, () => `${r.entries} ${r.entries === 1 ? 'entry' : 'entries'} written to ${r.file} (${r.bytes} bytes, SHA-256 ${r.sha256}); recorded as audit entry ${r.auditSeq}`)
   })
   filterOptions(
     audit

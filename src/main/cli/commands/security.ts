@@ -12,10 +12,12 @@ export function registerSecurityCommands(kit: CliKit): void {
   secrets
     .command('set')
     .argument('<name>', 'e.g. openfda.apiKey')
-    .description('read the value from standard input (after your password when signing in with --password-stdin)')
+    .description('read the value from standard input; sign in with --token (standard input carries the secret)')
     .action(async (name: string) => {
+      if (kit.globals().passwordStdin)
+        throw new ExitError(2, 'secrets set reads the secret from standard input: sign in with --token TOKEN (from `fda-offline auth token`) instead of --password-stdin')
       const { api } = await kit.open()
-      const value = kit.globals().passwordStdin ? kit.nextStdinLine() : readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+      const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
       if (!value) throw new ExitError(2, 'expected the secret on standard input')
       await api.security.secrets.set({ name, value })
       kit.print({ name, set: true }, () => `${name} set`)
