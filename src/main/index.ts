@@ -8,11 +8,15 @@ import { installMenu } from './electron/menu'
 import { startLocalApiWithServer } from './openfda/local-api/service'
 import { StackError } from './stack/stack-error'
 import { createMainWindow } from './electron/window'
+import { blockRemoteContent } from './electron/remote-content'
+import { desktopSecretStore } from './electron/secrets'
+import { resolveHome } from './config/home'
 
 // Electron glue only: window, menu, lifecycle and the API port. Everything else is plain Node.
 if (!app.requestSingleInstanceLock()) app.quit()
 else {
-  const services = createServices({ host: 'desktop' })
+  const home = resolveHome()
+  const services = createServices({ host: 'desktop', home, secrets: desktopSecretStore(home) })
   startBackupSchedules(services) // backup schedules run while the console runs
   const handler = new RPCHandler(router)
   let win: ReturnType<typeof createMainWindow> | null = null
@@ -33,6 +37,7 @@ else {
 
   void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false))
+    blockRemoteContent(session.defaultSession, process.env.ELECTRON_RENDERER_URL)
     installMenu()
     // Running colors get their migrations at start-up; a changed applied migration stops here.
     try {

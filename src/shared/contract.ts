@@ -6,6 +6,9 @@ import { backupContract } from './contracts/backup'
 import { queryContract } from './contracts/query'
 import { refreshContract } from './contracts/refresh'
 import { benchContract } from './contracts/bench'
+
+import { auditViewerContract } from './contracts/audit-viewer'
+import { securityContract } from './contracts/security'
 import {
   AuthState, ChainHead, MigrationInput, MigrationSummary, PreflightCheck, RejectRow, ChainStatus, EndpointName, EndpointStats, JobEvent, JobRecord, NewUser, Password, Role, SignatureMeaning,
   StackDownInput, StackStatus, StackUpInput, UserView, Username
@@ -16,6 +19,9 @@ import { deployContract } from './contracts/deploy'
  * The one API of the console. Served over an Electron MessagePort (desktop), over HTTP (server
  * mode) and called in-process (CLI). A snapshot test pins its surface.
  */
+
+/** Job ids are short generated strings; the bound keeps hostile input small. */
+const JobId = z.string().max(100)
 
 export type { Policy } from './contract-base'
 
@@ -49,6 +55,7 @@ export const contract = {
     changeRole: base.meta({ role: 'admin' }).input(z.object({ username: Username, role: Role })).output(UserView)
   },
   audit: {
+    ...auditViewerContract,
     verify: base.output(ChainStatus),
     head: base.output(ChainHead.nullable()),
     /** An electronic signature on an audit entry, after re-entering user name and password. */
@@ -60,7 +67,7 @@ export const contract = {
     list: base.meta({ role: 'admin' }).output(
       z.array(z.object({ key: z.string(), value: z.number(), describe: z.string(), unit: z.string(), min: z.number(), max: z.number(), updatedAt: z.string() }))
     ),
-    set: base.meta({ role: 'admin' }).input(z.object({ key: z.string(), value: z.number().int() })).output(Ok)
+    set: base.meta({ role: 'admin' }).input(z.object({ key: z.string().max(100), value: z.number().int() })).output(Ok)
   },
   migration: {
     /** The bundled sample cache (the default) and the earlier tool's cache folder when it exists. */
@@ -70,10 +77,10 @@ export const contract = {
       .input(MigrationInput)
       .output(z.object({ files: z.number(), bytes: z.number(), kinds: z.record(z.string(), z.number()), checks: z.array(PreflightCheck) })),
     start: base.meta({ role: 'operator' }).input(MigrationInput).output(JobRecord),
-    result: base.meta({ role: 'viewer' }).input(z.object({ jobId: z.string() })).output(MigrationSummary.nullable()),
+    result: base.meta({ role: 'viewer' }).input(z.object({ jobId: JobId })).output(MigrationSummary.nullable()),
     rejects: base
       .meta({ role: 'viewer' })
-      .input(z.object({ runId: z.string(), limit: z.number().int().min(1).max(10000).default(500) }))
+      .input(z.object({ runId: z.string().max(100), limit: z.number().int().min(1).max(10000).default(500) }))
       .output(z.object({ total: z.number(), rows: z.array(RejectRow), csv: z.string() }))
   },
   data: {
@@ -91,11 +98,12 @@ export const contract = {
       .input(z.object({ role: z.enum(['blue', 'green', 'pgbouncer']), tail: z.number().int().min(1).max(5000).default(200) }))
       .output(z.object({ lines: z.array(z.string()) }))
   },
+  security: securityContract,
   jobs: {
     list: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ limit: z.number().int().min(1).max(500).default(50) })).output(z.array(JobRecord)),
-    get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(JobRecord),
-    watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: z.string() })).output(eventIterator(JobEvent)),
-    cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: z.string() })).output(JobRecord)
+    get: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: JobId })).output(JobRecord),
+    watch: base.meta({ role: 'viewer', bootstrap: true }).input(z.object({ jobId: JobId })).output(eventIterator(JobEvent)),
+    cancel: base.meta({ role: 'operator' }).input(z.object({ jobId: JobId })).output(JobRecord)
   },
   backup: backupContract,
   query: queryContract,

@@ -155,7 +155,7 @@ export const EndpointStats = z.object({
 
 export const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().nullable() })
 export const MigrationInput = z.object({
-  source: z.string().min(1),
+  source: z.string().min(1).max(4096),
   endpoint: EndpointName.nullable().default(null),
   resume: z.boolean().default(false),
   /** Keep a .tar.gz of the source (with its SHA-256) before importing it. */

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { imageTagFor } from '../../src/main/stack/recipe'
-import { configKey, LABEL_CONFIG, pgbouncerContainer, postgresContainer, volumeNames, type StackSpec } from '../../src/main/stack/spec'
+import { configKey, LABEL_CONFIG, PG_PASSWORD_FILE, pgbouncerContainer, postgresContainer, volumeNames, type StackSpec } from '../../src/main/stack/spec'
 
 const root = join(__dirname, '..', '..')
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true })
@@ -51,7 +51,7 @@ function consoleCreateOptions(opts: ReturnType<typeof postgresContainer>) {
   return {
     Image: opts.Image,
     Cmd: opts.Cmd,
-    Env: opts.Env!.map((e) => (e.startsWith('FDA_PG_PASSWORD=') ? 'FDA_PG_PASSWORD=PASSWORD' : e)).sort(),
+    Env: [...opts.Env!].sort(),
     Labels: labels,
     NetworkMode: opts.HostConfig!.NetworkMode,
     RestartPolicy: opts.HostConfig!.RestartPolicy!.Name,
@@ -83,6 +83,14 @@ describe('docker-compose.yml describes the stack the console creates', () => {
     expect(compose.services.blue.profiles).toBeUndefined()
     expect(compose.services.blue.shm_size).toBe('256m')
     expect(postgresContainer(spec, 'blue', 'x').HostConfig!.ShmSize).toBe(256 * 1024 * 1024)
+  })
+
+  it('the admin password is a secret file, never an environment value', () => {
+    for (const s of ['blue', 'green', 'pgbouncer']) {
+      expect(Object.keys(compose.services[s].environment)).not.toContain('FDA_PG_PASSWORD')
+      expect(compose.services[s].secrets[0].target).toBe(PG_PASSWORD_FILE)
+    }
+    expect(postgresContainer(spec, 'blue', 'the-password').Env!.join(' ')).not.toContain('the-password')
   })
 
   it('names every volume as the console does', () => {

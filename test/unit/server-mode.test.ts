@@ -61,8 +61,11 @@ describe('server mode', () => {
     const cookie = login.headers.get('set-cookie')!
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    const r = await rpc(['app', 'info'], { cookie: cookie.split(';')[0] })
+    const r = await rpc(['app', 'info'], { cookie: cookie.split(';')[0], 'x-fda-request': '1' })
     expect(r.status).toBe(200)
+    // CSRF: a cookie alone (what a cross-site form or image would carry) is not enough.
+    expect((await rpc(['app', 'info'], { cookie: cookie.split(';')[0] })).status).toBe(403)
+    expect((await rpc(['app', 'info'], { cookie: cookie.split(';')[0], 'x-fda-request': '1', origin: 'http://evil.example' })).status).toBe(403)
     expect((await fetch(`${srv.url}/login?token=nope`, { redirect: 'manual' })).status).toBe(401)
   })
 

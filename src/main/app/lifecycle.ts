@@ -4,10 +4,12 @@ import { loadMigrations, prepareColor, preparePgbouncer } from '../db/prepare'
 import type { JobContext } from '../jobs/job-manager'
 import { loadSamples } from '../openfda/samples'
 import type { Services } from './services'
+import { ensureStackTls } from './stack-tls'
 
 /** stack up, then every color's schema and roles, then PgBouncer's users; audited. */
 export async function bringStackUp(s: Services, opts: { green: boolean; samples: boolean }, actor: Actor, ctx: JobContext): Promise<string> {
   const message = await s.stack.up(opts, ctx)
+  await ensureStackTls(s, ctx)
   await prepareRunningDatabases(s, ctx)
   await s.audit.record(actor, { action: 'stack.up', targetType: 'stack', targetKey: s.settings.stackName, after: { green: opts.green, ports: s.settings.ports } })
   if (opts.samples && (await s.records.isEmpty())) return `${message}; ${await loadSamples(s.records, s.resourcesDir, actor, ctx)}`
@@ -38,5 +40,7 @@ export async function takeStackDown(s: Services, opts: { volumes: boolean }, act
     .record(actor, { action: 'stack.down', targetType: 'stack', targetKey: s.settings.stackName, after: { volumes: opts.volumes } })
     .catch(() => ctx.report({ message: 'the database is not reachable: this stop is not in the audit trail' }))
   await s.db.close()
-  return s.stack.down(opts, ctx)
+  const message = await s.stack.down(opts, ctx)
+  if (opts.volumes) s.stack.tls.clear() // new volumes start without TLS until the next stack up
+  return message
 }

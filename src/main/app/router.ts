@@ -18,6 +18,8 @@ import { backupRoutes } from './routes/backup'
 import { queryRoutes } from './routes/query'
 import { refreshRoutes } from './routes/refresh'
 import { benchRoutes } from './routes/bench'
+import { auditViewerRoutes } from './routes/audit-viewer'
+import { securityRoutes } from './routes/security'
 
 export type { ApiContext } from './auth'
 
@@ -102,6 +104,7 @@ export const router = api.router({
     changeRole: api.users.changeRole.handler(({ input, context }) => context.services.users.changeRole(actorOf(context, context.session), input.username, input.role))
   },
   audit: {
+    ...auditViewerRoutes,
     verify: api.audit.verify.handler(async ({ context }) => ({ ...(await context.services.audit.verify()), verifiedAt: new Date().toISOString() })),
     head: api.audit.head.handler(({ context }) => context.services.audit.head()),
     sign: api.audit.sign.handler(({ input, context }) => signEntry(context.services, requireSession(context.session), input, context.services.host))
@@ -171,6 +174,7 @@ export const router = api.router({
     }),
     logs: api.stack.logs.handler(async ({ input, context }) => ({ lines: await context.services.stack.logs(input.role, input.tail) }))
   },
+  security: securityRoutes,
   jobs: {
     list: api.jobs.list.handler(({ input, context }) => context.services.jobs.list(input.limit)),
     get: api.jobs.get.handler(({ input, context }) => context.services.jobs.get(input.jobId)),

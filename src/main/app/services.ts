@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditService } from '../audit/audit-service'
 import { BackupService } from '../backup/backup-service'
+import { AuditViewer } from '../audit/viewer/audit-viewer'
+import { ChainMonitor } from '../audit/viewer/chain-monitor'
 import { resolveHome } from '../config/home'
 import { FileSecretStore, type SecretStore } from '../config/secrets'
 import { loadSettings, type Settings } from '../config/settings'
@@ -31,6 +33,8 @@ export interface Services {
   stack: StackService
   db: Database
   audit: AuditService
+  auditViewer: AuditViewer
+  chain: ChainMonitor
   users: UserService
   records: RecordStore
   consoleSettings: ConsoleSettings
@@ -55,6 +59,7 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
     jobs, stack, db, audit,
     backup: new BackupService({ stack, db, audit, settings, secrets, home, jobs, resourcesDir }, createDockerClient()),
+    auditViewer: new AuditViewer(db), chain: new ChainMonitor(db, home),
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
     consoleSettings,

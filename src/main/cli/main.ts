@@ -16,6 +16,7 @@ import { StackError } from '../stack/stack-error'
 import { formatMigration, formatStatus } from './format-status'
 import { formatFreshness } from '../refresh/freshness'
 import { COMMAND_AREAS } from './commands'
+import { verifyExportCommand } from './commands/audit-viewer'
 import { describeJob, renderJob } from './progress'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -307,7 +308,14 @@ export function buildCli(): Command {
   })
 
   const audit = program.command('audit').description('the Part 11 audit trail')
-  audit.command('verify').description('recompute the whole hash chain; exit 1 naming the first entry that does not verify').action(async () => {
+  audit
+    .command('verify')
+    .description('recompute the whole hash chain; exit 1 naming the first entry that does not verify; with --export, check an exported JSON file offline')
+    .option('--export <file>', 'an export made with `audit export --format json` (checked offline: no stack, no sign-in)')
+    .option('--head <hash>', 'with --export: a chain head hash filed earlier that the export must contain')
+    .option('--head-file <file>', 'with --export: a backup manifest, a previous export or saved `audit head` output holding the chain head')
+    .action(async (o: { export?: string; head?: string; headFile?: string }) => {
+    if (o.export) return verifyExportCommand(kit, { export: o.export, head: o.head, headFile: o.headFile })
     const { api } = await open()
     const r = await api.audit.verify()
     print(r, () => (r.ok ? `audit trail verified: ${r.checked} entries, head ${r.head?.seq ?? '-'} ${r.head?.hash ?? ''}` : `audit trail BROKEN at entry ${r.broken!.seq}: ${r.broken!.reason}`))
@@ -371,7 +379,12 @@ export function buildCli(): Command {
     .description('server mode: the console in a browser, on 127.0.0.1 only, with a per-launch token')
     .addOption(new Option('--port <n>', 'port (0 picks a free one)').default('47800'))
     .addOption(new Option('--renderer <dir>', 'built renderer').default(resolve(findResourcesDir(), '..', 'out', 'renderer')).hideHelp())
-    .action(async (o: { port: string; renderer: string }) => {
+    .option('--host <address>', 'listen on this address instead of 127.0.0.1 (needs --tls-cert and --tls-key)')
+    .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .action(async (o: { port: string; renderer: string; host?: string; tlsCert?: string; tlsKey?: string }) => {
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new ExitError(2, '--tls-cert and --tls-key go together')
+      const tls = o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined
       const s = createServices({ host: 'server', home: g().home })
       try {
         await prepareRunningDatabases(s)
@@ -379,7 +392,7 @@ export function buildCli(): Command {
         if ((e as StackError).code === 'MIGRATION_FAILED') throw e
         // Docker or the database not reachable yet: serve anyway; the Status screen says what to do.
       }
-      const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN })
+      const running = await startServerMode(s, { port: Number(o.port), rendererDir: o.renderer, token: process.env.FDA_SERVER_TOKEN, host: o.host, tls })
       const line = json() ? JSON.stringify({ url: running.url, loginUrl: running.loginUrl }) : `FDA Offline Console is serving on ${running.url}\nOpen: ${running.loginUrl}`
       process.stdout.write(line + '\n')
       const localApi = await startLocalApiWithServer(s) // the openFDA-compatible API (docs/LOCAL-API.md)

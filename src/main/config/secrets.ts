@@ -7,6 +7,8 @@ import { writeFileAtomic } from './atomic-file'
 export interface SecretStore {
   get(key: string): string | undefined
   set(key: string, value: string): void
+  /** Forgets a secret (entered secrets only; managed ones are never removed). */
+  delete?(key: string): void
 }
 
 /** Secrets in `<home>/secrets.json` with mode 0600 (server mode and CLI; the desktop shares it with the CLI). */
@@ -25,6 +27,10 @@ export class FileSecretStore implements SecretStore {
   }
   set(key: string, value: string): void {
     writeFileAtomic(this.file, JSON.stringify({ ...this.read(), [key]: value }, null, 2), 0o600)
+  }
+  delete(key: string): void {
+    const { [key]: _gone, ...rest } = this.read()
+    writeFileAtomic(this.file, JSON.stringify(rest, null, 2), 0o600)
   }
 }
 

@@ -17,6 +17,8 @@ export const Settings = z.object({
   /** How to build the image when it is missing: from Debian packages offline, from the Dockerfile online, or decide. */
   imageSource: z.enum(['auto', 'debootstrap', 'dockerfile']).default('auto'),
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
+  /** TLS inside the stack: off, prefer (clients may still connect without), require (PgBouncer refuses plain clients). */
+  tls: z.enum(['off', 'prefer', 'require']).default('prefer'),
   /** Seconds a container may take to pass its health check. */
   healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
   /** Where the console asks openFDA (the API, its download manifest) and how patiently: see docs/REFRESH.md. */

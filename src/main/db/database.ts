@@ -9,6 +9,9 @@ export const READER_ROLE = 'fda_reader'
 export const APP_PASSWORD_SECRET = 'db.appPassword'
 export const READER_PASSWORD_SECRET = 'db.readerPassword'
 export const CHECKSUM_KEY_SECRET = 'db.checksumKey'
+/** Logical backups: reads everything (pg_read_all_data), writes nothing (sql/0051). */
+export const BACKUP_ROLE = 'fda_backup'
+export const BACKUP_PASSWORD_SECRET = 'db.backupPassword'
 
 /** Who does something, for the audit trail: set on every transaction that changes anything. */
 export interface Actor {
@@ -30,6 +33,11 @@ export class Database {
     private readonly stack: StackService,
     private readonly secrets: SecretStore
   ) {}
+
+  /** For role passwords the console generates (e.g. fda_backup's). */
+  get secretStore(): SecretStore {
+    return this.secrets
+  }
 
   appPassword(): string {
     return ensureSecret(this.secrets, APP_PASSWORD_SECRET)

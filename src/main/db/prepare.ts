@@ -1,7 +1,8 @@
 import type { Color } from '../../shared/schemas'
 import type { StackService } from '../stack/stack-service'
 import { StackError } from '../stack/stack-error'
-import { APP_ROLE, READER_ROLE, type Database } from './database'
+import { ensureSecret } from '../config/secrets'
+import { APP_ROLE, BACKUP_PASSWORD_SECRET, BACKUP_ROLE, READER_ROLE, type Database } from './database'
 import { migrate, MigrationError, readMigrations, type Migration } from './migrate'
 
 /**
@@ -13,8 +14,12 @@ export async function prepareColor(db: Database, color: Color, migrations: Migra
     return await db.admin(color, async (c) => {
       const result = await migrate(c, migrations)
       // ALTER ROLE takes no parameters: the passwords are quoted by the driver (and are random base64url).
+      // pg_stat_statements would keep the statement text (with the password): not for these.
+      await c.query('SET pg_stat_statements.track_utility = off')
       await c.query(`ALTER ROLE ${APP_ROLE} PASSWORD ${c.escapeLiteral(db.appPassword())}`)
       await c.query(`ALTER ROLE ${READER_ROLE} PASSWORD ${c.escapeLiteral(db.readerPassword())}`)
+      if (result.version >= 51) await c.query(`ALTER ROLE ${BACKUP_ROLE} PASSWORD ${c.escapeLiteral(ensureSecret(db.secretStore, BACKUP_PASSWORD_SECRET))}`)
+      await c.query('RESET pg_stat_statements.track_utility')
       // The runner's own table predates 0001's default grants; the wizard's pre-flight reads it.
       await c.query(`GRANT SELECT ON console.schema_migrations TO ${APP_ROLE}`)
       if (result.applied.length)

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BrowserWindow, shell } from 'electron'
+import { BrowserWindow } from 'electron'
+import { openExternalAfterConfirm } from './external-links'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -21,10 +22,14 @@ export function createMainWindow(): BrowserWindow {
     }
   })
   win.once('ready-to-show', () => win.show())
-  win.webContents.on('will-navigate', (e) => e.preventDefault())
+  win.webContents.on('will-navigate', (e, url) => {
+    // The console never navigates away; a web link goes to the system browser after confirmation.
+    e.preventDefault()
+    void openExternalAfterConfirm(win, url)
+  })
   win.webContents.setWindowOpenHandler(({ url }) => {
-    // Documentation links open in the user's browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    // Nothing opens inside the app; web links open in the user's browser once they confirm.
+    void openExternalAfterConfirm(win, url)
     return { action: 'deny' }
   })
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
 import { checksumOfCanonical, contentChecksum } from '../db/checksum'
 import { ENDPOINT_DEFS, EXTRACTED_COLUMNS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
-import { PGP_OPTIONS, splitSensitive } from '../openfda/sensitive'
+import { PGP_OPTIONS, sealForStaging, splitSensitive, stagingKey, stagingOpenSql } from '../openfda/sensitive'
 import { readInput, type ReadEvent } from './read-file'
 import type { InputFile } from './sources'
 
@@ -87,6 +87,9 @@ export const READ_AHEAD_MAX_BYTES = 64 * 2 ** 20
 function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): FileRows {
   const out: LoadedFile = { status: 'loaded', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, digest: null, rejects: [], note: null }
   const rows: FileRows = { out, newest: new Map(), chunks: [], fileReject: null }
+  // Contact fields are sealed before they reach PostgreSQL, so even a temporary table spilled to
+  // disk never holds them readable; writeNewest opens them only to encrypt them with pgcrypto.
+  const sealKey = stagingKey(run.checksumKey)
   const reject = (position: string, reason: string, key: string | null = null) => out.rejects.push({ file: file.name, position, key, reason })
 
   async function* lines(events: AsyncGenerator<ReadEvent>): AsyncGenerator<string> {
@@ -125,7 +128,7 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
         }
         const checksum = ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record)
         rows.newest.set(row.keyText, checksum)
-        const values = [String(ev.ord), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson, checksum, ...EXTRACTED_COLUMNS.map((col) => row.columns[col])]
+        const values = [String(ev.ord), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson === null ? null : sealForStaging(sealKey, sensitiveJson), checksum, ...EXTRACTED_COLUMNS.map((col) => row.columns[col])]
         batch += values.map(copyField).join('\t') + '\n'
         out.records++
         onRecord(openJson.length)
@@ -213,7 +216,7 @@ async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, l
   const target = [...keyCols, 'record', 'sensitive', 'checksum', 'source', ...extracted]
   const select = [
     ...keyCols.map((k) => `key ->> '${k}'`), 'record::jsonb',
-    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(sensitive, $2, '${PGP_OPTIONS}') END`, 'checksum', '$1', ...extracted
+    `CASE WHEN sensitive IS NULL THEN NULL ELSE pgp_sym_encrypt(${stagingOpenSql('sensitive', '$6')}, $2, '${PGP_OPTIONS}') END`, 'checksum', '$1', ...extracted
   ]
   const updates = target.filter((x) => !def.keyColumns.includes(x)).map((x) => `${x} = EXCLUDED.${x}`)
   // A table empty at the start holds only this run's rows, all from newer files: a conflict keeps
@@ -231,7 +234,7 @@ async function writeNewest(c: pg.PoolClient, run: LoadRun, endpoint: Endpoint, l
        ON CONFLICT (${def.keyColumns.join(', ')}) ${fresh ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')} WHERE t.checksum <> EXCLUDED.checksum`}
        RETURNING (xmax = 0) AS inserted)
      SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM written`,
-    [`import:${run.id}`, run.checksumKey, run.id, endpoint, loadOrder]
+    [`import:${run.id}`, run.checksumKey, run.id, endpoint, loadOrder, stagingKey(run.checksumKey)]
   )
   const inserted = Number(r.rows[0].inserted)
   return { inserted, updated: Number(r.rows[0].written) - inserted }

@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import type { Endpoint } from './endpoints'
 
 /**
@@ -26,3 +27,28 @@ export function splitSensitive(endpoint: Endpoint, record: Record<string, unknow
  * bulk load) buys nothing: plain salted S2K with AES-256.
  */
 export const PGP_OPTIONS = 's2k-mode=1, cipher-algo=aes256'
+
+/**
+ * While an import is staged (before the merge encrypts them with pgcrypto), the sensitive fields sit
+ * in a staging table: sealed there too, with AES-256-CBC under a key derived from the secret store's
+ * key, in a form pgcrypto's decrypt_iv opens inside the merge (STAGING_OPEN_SQL). "iv:ciphertext", base64.
+ */
+export function stagingKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('fda.import-staging.v1').digest()
+}
+
+export function sealForStaging(key: Buffer, plain: string): string {
+  const iv = randomBytes(16)
+  const c = createCipheriv('aes-256-cbc', key, iv)
+  return `${iv.toString('base64')}:${Buffer.concat([c.update(plain, 'utf8'), c.final()]).toString('base64')}`
+}
+
+export function openFromStaging(key: Buffer, sealed: string): string {
+  const [iv, body] = sealed.split(':')
+  const d = createDecipheriv('aes-256-cbc', key, Buffer.from(iv, 'base64'))
+  return Buffer.concat([d.update(Buffer.from(body, 'base64')), d.final()]).toString('utf8')
+}
+
+/** SQL opening a sealed staging value held in `col`, with the staging key as the bytea parameter `keyParam`. */
+export const stagingOpenSql = (col: string, keyParam: string): string =>
+  `convert_from(decrypt_iv(decode(split_part(${col}, ':', 2), 'base64'), ${keyParam}::bytea, decode(split_part(${col}, ':', 1), 'base64'), 'aes-cbc/pad:pkcs'), 'UTF8')`

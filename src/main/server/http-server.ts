@@ -2,6 +2,7 @@ import { startBackupSchedules } from '../backup/scheduler'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import { RPCHandler } from '@orpc/server/node'
@@ -18,14 +19,30 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY'
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), payment=()'
 }
+/** The renderer sends this header on every API call; a cross-site form or image cannot (CSRF). */
+export const CSRF_HEADER = 'x-fda-request'
+/** API request bodies are small (the largest input is a secret of 16 KiB); anything bigger is refused unread. */
+export const MAX_BODY_BYTES = 1024 * 1024
+/** Sign-in attempts that failed, per client address, before further ones wait (on top of the per-account lockout). */
+export const LOGIN_FAILURES_PER_MINUTE = 10
+const CREDENTIAL_ROUTES = new Set(['/rpc/auth/login', '/rpc/auth/setupFirstAdmin', '/rpc/auth/changePassword', '/rpc/auth/issueToken', '/rpc/audit/sign'])
+/** A session cookie lives at most this long (the session itself also ends after the idle time set in the console). */
+const SESSION_COOKIE_MAX_AGE_S = 12 * 3600
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 export interface ServerModeOptions {
   port: number
   rendererDir: string
   /** Fixed token (tests); otherwise a new one per launch. */
   token?: string
+  /** 127.0.0.1 unless set; any other address needs `tls` (the console never serves plain HTTP beyond this machine). */
+  host?: string
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface RunningServer {
@@ -47,33 +64,64 @@ export async function startServerMode(services: Services, opts: ServerModeOption
   const rpc = new RPCHandler(router)
   const schedules = startBackupSchedules(services) // backup schedules run while the console runs
   let allowedHosts: Set<string> = new Set()
+  const host = opts.host ?? '127.0.0.1'
+  if (!LOOPBACK.has(host) && !opts.tls)
+    throw new Error(`serving on ${host} (beyond this machine) needs TLS: pass --tls-cert and --tls-key, or serve on 127.0.0.1`)
+  const failures = new Map<string, number[]>()
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((e: Error) => {
-      if (!res.headersSent) send(res, 500, { error: 'internal error', detail: e.message })
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(req, res).catch(() => {
+      // Never a stack trace or an internal message to the client.
+      if (!res.headersSent) send(res, 500, { error: 'internal error' })
     })
-  })
+  }
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!allowedHosts.has(req.headers.host ?? '')) return send(res, 421, { error: 'unknown host; use the URL the server printed' })
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname.startsWith('/rpc')) {
       if (!authorised(req, token)) return send(res, 401, { error: 'unauthorised: open the URL printed by `fda-offline serve` (it carries the access token)' })
+      // Cookies ride along with any request the browser makes; only the console's own page sends this header.
+      const bearer = req.headers.authorization?.startsWith('Bearer ') ?? false
+      if (!bearer && (req.headers[CSRF_HEADER] !== '1' || !sameOrigin(req, allowedHosts)))
+        return send(res, 403, { error: 'cross-site request refused' })
+      if (req.method === 'POST') {
+        const length = Number(req.headers['content-length'] ?? NaN)
+        if (!Number.isFinite(length)) return send(res, 411, { error: 'a Content-Length is required' })
+        if (length > MAX_BODY_BYTES) return send(res, 413, { error: `request too large (at most ${MAX_BODY_BYTES} bytes)` })
+      }
+      const address = req.socket.remoteAddress ?? '?'
+      const credential = CREDENTIAL_ROUTES.has(url.pathname)
+      if (credential) {
+        const recent = (failures.get(address) ?? []).filter((t) => Date.now() - t < 60_000)
+        failures.set(address, recent)
+        if (recent.length >= LOGIN_FAILURES_PER_MINUTE) {
+          res.setHeader('Retry-After', String(Math.ceil((recent[0] + 60_000 - Date.now()) / 1000)))
+          return send(res, 429, { error: 'too many failed sign-in attempts; wait a minute' })
+        }
+      }
+      const secure = Boolean(opts.tls)
       const context = {
         services,
         auth: { token: readCookie(req, SESSION_COOKIE) ?? null },
         setSessionCookie: (t: string | null) =>
-          res.setHeader('Set-Cookie', t ? `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/` : `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
+          res.setHeader('Set-Cookie', t
+            ? `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_COOKIE_MAX_AGE_S}${secure ? '; Secure' : ''}`
+            : `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`)
       }
+      res.setHeader('Cache-Control', 'no-store')
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
       const { matched } = await rpc.handle(req, res, { prefix: '/rpc', context })
       if (!matched) send(res, 404, { error: 'no such procedure' })
+      if (credential && (res.statusCode === 401 || res.statusCode === 423)) failures.get(address)!.push(Date.now())
       return
     }
     if (url.pathname === '/login') {
       if (!safeEqual(url.searchParams.get('token') ?? '', token)) return send(res, 401, { error: 'wrong or missing token' })
       res.writeHead(303, {
         ...SECURITY_HEADERS,
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`,
         Location: '/'
       })
       return void res.end()
@@ -84,11 +132,12 @@ export async function startServerMode(services: Services, opts: ServerModeOption
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen({ port: opts.port, host: '127.0.0.1' }, () => resolve())
+    server.listen({ port: opts.port, host }, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`])
-  const url = `http://127.0.0.1:${port}`
+  const hostPart = host.includes(':') ? `[${host}]` : host
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `${hostPart}:${port}`])
+  const url = `${opts.tls ? 'https' : 'http'}://${LOOPBACK.has(host) ? '127.0.0.1' : hostPart}:${port}`
   return {
     server, url, token, loginUrl: `${url}/login?token=${token}`,
     close: () => new Promise((resolve) => {
@@ -104,6 +153,17 @@ function authorised(req: IncomingMessage, token: string): boolean {
   if (auth?.startsWith('Bearer ')) return safeEqual(auth.slice(7), token)
   const cookie = readCookie(req, COOKIE)
   return cookie !== undefined && safeEqual(cookie, token)
+}
+
+/** A browser names the page a request comes from; it must be this server (absent for non-browser clients). */
+function sameOrigin(req: IncomingMessage, allowedHosts: Set<string>): boolean {
+  const origin = req.headers.origin
+  if (!origin) return true
+  try {
+    return allowedHosts.has(new URL(origin).host)
+  } catch {
+    return false
+  }
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {

@@ -13,6 +13,8 @@ export interface StackSpec {
 }
 
 export const ADMIN_USER = 'fda_admin'
+/** Where the admin password is put (root-only) before a container first starts: never in its environment. */
+export const PG_PASSWORD_FILE = '/run/fda/pg-admin-password'
 export const MIRROR_DB = 'mirror'
 export const LABEL_STACK = 'io.fda-offline.stack'
 export const LABEL_ROLE = 'io.fda-offline.role'
@@ -49,7 +51,8 @@ const hostConfig = (binds: string[]): Docker.HostConfig => ({
   LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } }
 })
 
-export function postgresContainer(spec: StackSpec, color: Color, password: string): Docker.ContainerCreateOptions {
+/** `_password` is not part of the container any more: StackService copies it in as PG_PASSWORD_FILE. */
+export function postgresContainer(spec: StackSpec, color: Color, _password?: string): Docker.ContainerCreateOptions {
   const v = volumeNames(spec.stackName)
   return {
     name: containerName(spec.stackName, color),
@@ -60,7 +63,7 @@ export function postgresContainer(spec: StackSpec, color: Color, password: strin
       `FDA_PG_PORT=${spec.ports[color]}`,
       `FDA_PG_MEMORY_MB=${spec.pgMemoryMb}`,
       `FDA_PG_ADMIN_USER=${ADMIN_USER}`,
-      `FDA_PG_PASSWORD=${password}`
+      `FDA_PG_PASSWORD_FILE=${PG_PASSWORD_FILE}`
     ],
     Labels: { [LABEL_STACK]: spec.stackName, [LABEL_ROLE]: color, [LABEL_CONFIG]: configKey(spec, color) },
     Healthcheck: healthcheck(POSTGRES_HEALTHCHECK),
@@ -70,7 +73,7 @@ export function postgresContainer(spec: StackSpec, color: Color, password: strin
   }
 }
 
-export function pgbouncerContainer(spec: StackSpec, targetPort: number, password: string): Docker.ContainerCreateOptions {
+export function pgbouncerContainer(spec: StackSpec, targetPort: number, _password?: string): Docker.ContainerCreateOptions {
   const v = volumeNames(spec.stackName)
   return {
     name: containerName(spec.stackName, 'pgbouncer'),
@@ -80,7 +83,7 @@ export function pgbouncerContainer(spec: StackSpec, targetPort: number, password
       `FDA_PGBOUNCER_PORT=${spec.ports.pgbouncer}`,
       `FDA_TARGET_PORT=${targetPort}`,
       `FDA_PG_ADMIN_USER=${ADMIN_USER}`,
-      `FDA_PG_PASSWORD=${password}`
+      `FDA_PG_PASSWORD_FILE=${PG_PASSWORD_FILE}`
     ],
     Labels: { [LABEL_STACK]: spec.stackName, [LABEL_ROLE]: 'pgbouncer', [LABEL_CONFIG]: configKey(spec, 'pgbouncer') },
     Healthcheck: healthcheck(PGBOUNCER_HEALTHCHECK),

@@ -13,9 +13,11 @@ import { parseDatabases, parsePools, parseVersion, show } from './pgbouncer-admi
 import { portIsFree } from './port-check'
 import { imageTagFor } from './recipe'
 import {
-  ADMIN_USER, LABEL_CONFIG, LABEL_STACK, MIRROR_DB, configKey, containerName, pgbouncerContainer, postgresContainer,
+  ADMIN_USER, PG_PASSWORD_FILE, LABEL_CONFIG, LABEL_STACK, MIRROR_DB, configKey, containerName, pgbouncerContainer, postgresContainer,
   volumeNames, type StackSpec
 } from './spec'
+import { secretFileTar } from './secret-file'
+import { TlsState, tlsFor } from './tls'
 import { StackError } from './stack-error'
 
 export const PG_PASSWORD_SECRET = 'stack.pgPassword'
@@ -33,6 +35,16 @@ export class StackService {
     private readonly home: string
   ) {}
 
+  /** Which of this stack's containers serve TLS (see ./tls.ts). */
+  get tls(): TlsState {
+    return new TlsState(this.home, this.settings.stackName)
+  }
+
+  /** A container of this stack, for exec (TLS installation). */
+  container(role: StackRole): Docker.Container {
+    return this.docker.getContainer(containerName(this.settings.stackName, role))
+  }
+
   spec(): StackSpec {
     return {
       stackName: this.settings.stackName,
@@ -48,7 +60,7 @@ export class StackService {
 
   /** Connection details for a role, for the data layer and for status probes. Always 127.0.0.1. */
   target(role: StackRole, database = MIRROR_DB): Target {
-    return { port: this.settings.ports[role], user: ADMIN_USER, password: this.password(), database }
+    return { port: this.settings.ports[role], user: ADMIN_USER, password: this.password(), database, ssl: tlsFor(this.secrets, this.tls, role, this.settings.tls) }
   }
 
   ping(): Promise<{ version: string; apiVersion: string }> {
@@ -145,9 +157,17 @@ export class StackService {
         `Stop that program, or choose another port: set ports.${role} in settings.json or FDA_${role.toUpperCase()}_PORT.`
       )
     for (const v of (create.HostConfig?.Binds ?? []).map((b) => b.split(':')[0])) {
+      // A new data volume has no TLS files yet: connect to it without TLS until they are installed.
+      const fresh = await this.docker.getVolume(v).inspect().then(() => false, () => true)
+      if (fresh && v !== volumeNames(this.settings.stackName).walArchive) this.tls.unmark(role)
       await this.docker.createVolume({ Name: v, Labels: { [LABEL_STACK]: this.settings.stackName } })
     }
     const container = existing ? this.docker.getContainer(name) : await this.docker.createContainer(create)
+    // The admin password goes in as a root-only file before the first start (not in the environment).
+    if (!existing) {
+      const secret = await secretFileTar(PG_PASSWORD_FILE, this.password())
+      await container.putArchive(secret.tar, { path: secret.at })
+    }
     await container.start()
   }
 

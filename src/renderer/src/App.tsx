@@ -7,19 +7,21 @@ import { ChangePasswordForm, FirstAdminForm, LoginForm } from './auth/AuthForms'
 import { BlueGreenScreen } from './screens/BlueGreenScreen'
 import { BackupsScreen } from './screens/BackupsScreen'
 import { BenchmarksScreen } from './screens/BenchmarksScreen'
-import { ComingSoon } from './screens/ComingSoon'
+import { AuditScreen } from './screens/AuditScreen'
 import { MigrationScreen } from './screens/MigrationScreen'
+import { SettingsScreen } from './screens/SettingsScreen'
 import { StatusScreen } from './screens/StatusScreen'
 import { UsersScreen } from './screens/UsersScreen'
 
 const SCREENS = [
   { id: 'status', label: 'Status' },
-  { id: 'migration', label: 'Migration', issue: 'the migration wizard (import a JSON cache into PostgreSQL)' },
-  { id: 'blue-green', label: 'Blue-Green', issue: 'promote and roll back between BLUE and GREEN' },
-  { id: 'backups', label: 'Backups', issue: 'backups, the backup calendar and point-in-time restore' },
-  { id: 'audit', label: 'Audit', issue: 'the Part 11 audit-trail viewer and exports' },
-  { id: 'benchmarks', label: 'Benchmarks', issue: 'benchmark runs and charts' },
-  { id: 'users', label: 'Users', admin: true }
+  { id: 'migration', label: 'Migration' },
+  { id: 'blue-green', label: 'Blue-Green' },
+  { id: 'backups', label: 'Backups' },
+  { id: 'audit', label: 'Audit' },
+  { id: 'benchmarks', label: 'Benchmarks' },
+  { id: 'users', label: 'Users', admin: true },
+  { id: 'settings', label: 'Settings', admin: true }
 ] as const
 type ScreenId = (typeof SCREENS)[number]['id']
 
@@ -104,8 +106,10 @@ function Shell({ auth }: { auth: AuthState }): React.JSX.Element {
           <BackupsScreen />
         ) : screen.id === 'benchmarks' ? (
           <BenchmarksScreen />
+        ) : screen.id === 'audit' ? (
+          <AuditScreen />
         ) : (
-          <ComingSoon title={screen.label} what={'issue' in screen ? screen.issue : ''} />
+          <SettingsScreen />
         )}
       </main>
     </div>

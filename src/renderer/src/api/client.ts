@@ -20,7 +20,8 @@ function createLink() {
     port1.start()
     return new PortLink({ port: port1 })
   }
-  return new FetchLink({ url: `${window.location.origin}/rpc`, fetch: (req, init) => fetch(req, { ...init, credentials: 'same-origin' }) })
+  // The header proves the call comes from the console's own page (server mode refuses cookie calls without it: CSRF).
+  return new FetchLink({ url: `${window.location.origin}/rpc`, headers: { 'x-fda-request': '1' }, fetch: (req, init) => fetch(req, { ...init, credentials: 'same-origin' }) })
 }
 
 export const api: ApiClient = createORPCClient(createLink())
