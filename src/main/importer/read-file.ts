@@ -69,21 +69,25 @@ async function* readCacheFile(file: InputFile): AsyncGenerator<ReadEvent> {
   }
   let checksum: 'verified' | 'absent' = 'absent'
   // Each record's canonical text serves twice: in the envelope checksum and in its own checksum.
-  // (Python printed floats its own way and JSON.parse forgets 1.0 vs 1: such files take the slow path.)
-  const floats = hasFloatTokens(text)
+  // JSON.parse forgets 1.0 vs 1 (and digits of huge integers), which Python printed its own way:
+  // with a checksum, a mismatch is retried with the exact parser; without one, the text is scanned.
   const plainData = doc.data as Rec | null
-  const reusable = !floats && plainData !== null && typeof plainData === 'object' && Array.isArray(plainData.results) && Object.keys(plainData).sort().join() === 'meta,results'
-  const canonicals = reusable ? (plainData.results as unknown[]).map(pyCanonical) : null
-  if ('_checksum' in doc) {
+  const shaped = plainData !== null && typeof plainData === 'object' && Array.isArray(plainData.results) && Object.keys(plainData).sort().join() === 'meta,results'
+  const hasChecksum = '_checksum' in doc
+  let canonicals = shaped && (hasChecksum || !hasFloatTokens(text)) ? (plainData.results as unknown[]).map(pyCanonical) : null
+  if (hasChecksum) {
     if (doc._checksum_algorithm !== undefined && doc._checksum_algorithm !== 'sha256') {
       yield { type: 'file-reject', position: 'file', reason: `unsupported checksum algorithm ${String(doc._checksum_algorithm)}` }
       return
     }
-    const canonicalData = canonicals
-      ? `{"meta":${pyCanonical(plainData!.meta)},"results":[${canonicals.join(',')}]}`
-      : pyCanonical(floats ? (parseKeepingNumbers(text) as Rec).data : doc.data)
-    const computed = createHash('sha256').update(canonicalData, 'utf8').digest('hex')
-    if (computed !== String(doc._checksum).toLowerCase()) {
+    const expected = String(doc._checksum).toLowerCase()
+    const sha = (canonical: string) => createHash('sha256').update(canonical, 'utf8').digest('hex')
+    let computed = sha(canonicals ? `{"meta":${pyCanonical(plainData!.meta)},"results":[${canonicals.join(',')}]}` : pyCanonical(doc.data))
+    if (computed !== expected && hasFloatTokens(text)) {
+      computed = sha(pyCanonical((parseKeepingNumbers(text) as Rec).data))
+      canonicals = null // the records' own canonical texts are made from their values instead
+    }
+    if (computed !== expected) {
       yield { type: 'file-reject', position: 'file', reason: `envelope checksum mismatch (file says ${String(doc._checksum).slice(0, 12)}…, content gives ${computed.slice(0, 12)}…): the file was altered or damaged` }
       return
     }
