@@ -7,10 +7,10 @@ export const RefreshInput = z.object({
   /** Into the standby color (GREEN); default: yes when the selection includes event or UDI. */
   blueGreen: z.boolean().optional(),
   /** openFDA API base URL (default: the `openfda.baseUrl` setting). */
-  source: z.string().url().optional(),
-  manifestUrl: z.string().url().optional(),
+  source: z.string().max(2048).url().optional(),
+  manifestUrl: z.string().max(2048).url().optional(),
   full: z.boolean().optional(),
-  since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional()
+  since: z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional()
 })
 
 const Counts = { inserted: z.number(), updated: z.number(), deleted: z.number(), unchanged: z.number(), conflicts: z.number(), restored: z.number(), digest: z.string() }
@@ -47,7 +47,7 @@ export const Freshness = z.object({
 export const refreshContract = {
   /** Starts a refresh job (operators). */
   start: base.meta({ role: 'operator' }).input(RefreshInput).output(JobRecord),
-  result: base.meta({ role: 'viewer' }).input(z.object({ jobId: z.string() })).output(RefreshSummary.nullable()),
+  result: base.meta({ role: 'viewer' }).input(z.object({ jobId: z.string().max(100) })).output(RefreshSummary.nullable()),
   /** fresh / due / overdue per endpoint of the live mirror. */
   freshness: base.meta({ role: 'viewer' }).output(z.array(Freshness))
 }

@@ -58,13 +58,13 @@ export const RetentionPolicy = z.object({
 export type RetentionPolicy = z.infer<typeof RetentionPolicy>
 
 export const DestinationConfig = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('local'), path: z.string().min(1).max(4096) }),
   z.object({
     kind: z.literal('s3'),
-    endpoint: z.string().url().nullable().default(null),
-    bucket: z.string().min(3),
-    prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'empty or ending with /').default(''),
-    region: z.string().default('us-east-1'),
+    endpoint: z.string().max(2048).url().nullable().default(null),
+    bucket: z.string().min(3).max(63),
+    prefix: z.string().max(1024).regex(/^([A-Za-z0-9._-]+\/)*$/, 'empty or ending with /').default(''),
+    region: z.string().max(64).default('us-east-1'),
     forcePathStyle: z.boolean().default(true),
     /** Send checksums only when required (MinIO-like servers); off for AWS itself if you prefer. */
     compatible: z.boolean().default(true),

@@ -112,6 +112,6 @@ export type BenchInfo = z.infer<typeof BenchInfo>
 export const BenchStartInput = z.object({
   quick: z.boolean().default(true),
   /** Benchmark names to run (default: all). */
-  only: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/)).max(20).nullable().default(null)
+  only: z.array(z.string().max(40).regex(/^[a-z][a-z0-9-]{0,39}$/)).max(20).nullable().default(null)
 })
 export type BenchStartInput = z.infer<typeof BenchStartInput>
