@@ -1,7 +1,8 @@
 import type { Color } from '../../shared/schemas'
 import type { Actor } from '../db/database'
 import type { JobContext } from '../jobs/job-manager'
-import { LABEL_STACK, postgresContainer, volumeNames } from '../stack/spec'
+import { secretFileTar } from '../stack/secret-file'
+import { LABEL_STACK, PG_PASSWORD_FILE, postgresContainer, volumeNames } from '../stack/spec'
 import { StackError } from '../stack/stack-error'
 import { measureContent, writeExpectations } from './content'
 import { other, type DeployService } from './deploy-service'
@@ -51,6 +52,9 @@ export async function prepareStandby(d: DeployService, actor: Actor, ctx: JobCon
   await docker.createVolume({ Name: volumeNames(spec.stackName)[standby], Labels: { [LABEL_STACK]: spec.stackName } })
   await docker.createVolume({ Name: volumeNames(spec.stackName).walArchive, Labels: { [LABEL_STACK]: spec.stackName } })
   const ctr = await docker.createContainer(create)
+  // The admin password goes in as a root-only file before the first start, as for every color.
+  const secret = await secretFileTar(PG_PASSWORD_FILE, stack.target(live).password)
+  await ctr.putArchive(secret.tar, { path: secret.at })
   await ctr.start()
   // Progress from the live color's own view of the backup it is serving.
   const deadline = Date.now() + 30 * 60_000

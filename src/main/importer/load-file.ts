@@ -84,7 +84,7 @@ export interface FileRows {
 /** Files up to this size are read ahead, while PostgreSQL writes the previous one (two cores at work). */
 export const READ_AHEAD_MAX_BYTES = 64 * 2 ** 20
 
-function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): FileRows {
+function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void, yieldEvery = 0): FileRows {
   const out: LoadedFile = { status: 'loaded', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, digest: null, rejects: [], note: null }
   const rows: FileRows = { out, newest: new Map(), chunks: [], fileReject: null }
   // Contact fields are sealed before they reach PostgreSQL, so even a temporary table spilled to
@@ -132,6 +132,9 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
         batch += values.map(copyField).join('\t') + '\n'
         out.records++
         onRecord(openJson.length)
+        // Read ahead in slices, so the event loop keeps feeding the COPY and the queries of the file
+        // PostgreSQL is writing meanwhile (one thread here, one core for PostgreSQL).
+        if (yieldEvery && out.records % yieldEvery === 0) await new Promise<void>((resolve) => setImmediate(resolve))
         if (batch.length >= 1 << 20) {
           yield batch
           batch = ''
@@ -147,7 +150,7 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
 /** Reads a (small) file whole into COPY text ahead of its transaction; null for files to stream. */
 export async function prepareFile(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): Promise<FileRows | null> {
   if (file.kind !== 'cache' || file.size > READ_AHEAD_MAX_BYTES) return null
-  const rows = fileRows(run, file, onRecord)
+  const rows = fileRows(run, file, onRecord, 50)
   const chunks: string[] = []
   try {
     for await (const chunk of rows.chunks) chunks.push(chunk)
@@ -165,7 +168,6 @@ export async function prepareFile(run: LoadRun, file: InputFile, onRecord: (byte
  * this run held came from a newer file and is left as it is; a row that was there before the run
  * is replaced when its content differs. A file-level rejection (bad checksum, truncated, not JSON)
  * returns status 'rejected' after aborting the COPY, and the caller's ROLLBACK discards its rows.
- * `whileWriting` runs while PostgreSQL writes the rows (to read the next file meanwhile).
  */
 export async function loadFile(
   c: pg.PoolClient,
@@ -173,7 +175,7 @@ export async function loadFile(
   file: InputFile,
   loadOrder: number,
   onRecord: (bytes: number) => void,
-  opts: { prepared?: FileRows | null; whileWriting?: () => void } = {}
+  opts: { prepared?: FileRows | null } = {}
 ): Promise<LoadedFile> {
   const rows = opts.prepared ?? fileRows(run, file, onRecord)
   const { out, newest } = rows
@@ -191,13 +193,10 @@ export async function loadFile(
   }
   if (out.records === 0) {
     if (out.rejects.length === 0) out.status = 'skipped'
-    opts.whileWriting?.()
     return out
   }
   const endpoint = out.endpoint!
-  const write = writeNewest(c, run, endpoint, loadOrder, newest.size < out.records)
-  opts.whileWriting?.() // one statement in flight: PostgreSQL works on it meanwhile
-  const written = await write
+  const written = await writeNewest(c, run, endpoint, loadOrder, newest.size < out.records)
   out.inserted = written.inserted
   out.updated = written.updated
   out.unchanged = newest.size - written.inserted - written.updated

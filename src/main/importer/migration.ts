@@ -123,7 +123,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     bytesDone += f.size
     recordsDone += fileRows[i].records
   }
-  // The next file is read while PostgreSQL writes this one: Node and PostgreSQL each keep a core busy.
+  // The next file is read while PostgreSQL copies and writes this one: Node and PostgreSQL each keep a core busy.
   const ahead = new Map<number, Promise<FileRows | null>>()
   const readAhead = (i: number | undefined) => {
     if (i === undefined) return
@@ -137,6 +137,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     const row = fileRows[i]
     const prepared = (await ahead.get(i)) ?? null
     ahead.delete(i)
+    readAhead(pending[n + 1]) // read while this one is copied and written
     let live = 0 // records and bytes of a streamed file, for progress while it loads
     let liveBytes = 0
     const nth = inputs.length - pending.length + n
@@ -146,7 +147,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
         liveBytes += bytes
         if (++live % 2000 === 0)
           ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
-      }, { prepared, whileWriting: () => readAhead(pending[n + 1]) })
+      }, { prepared })
       if (r.status === 'rejected') throw new RejectedFile(r.rejects)
       await recordFile(c, runId, row.file_no, r)
       if (r.status === 'loaded')
@@ -161,7 +162,6 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
       await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
       return null
     })
-    if (!ahead.has(pending[n + 1] ?? -1)) readAhead(pending[n + 1]) // a rejected or empty file did not start it
     bytesDone += f.size
     recordsDone += r?.records ?? 0
     ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
