@@ -12,10 +12,12 @@ export const SWITCH_CLIENTS = 100
  */
 export function switchOutput(m: SwitchMeasurement, records: number): ModuleOutput {
   const ok = (x: number): boolean => Number.isFinite(x) && x > 0
+  // a pause not measured (NaN) is stored as 0 and marked unverified: stored runs are JSON, which has no NaN
+  const val = (x: number): number => (ok(x) ? x : 0)
   const pause = (label: string, group: string, consoleMs: number, bareMs: number, answer: string): BenchComparison => ({
     label, group, size: null,
-    console: { name: `console ${group.replace('switch-', '')} (pause, ${m.clients} clients)`, value: consoleMs, unit: 'ms' },
-    baseline: { name: 'bare psql script: PAUSE, rewrite, RELOAD, RESUME', value: bareMs, unit: 'ms' },
+    console: { name: `console ${group.replace('switch-', '')} (pause, ${m.clients} clients)`, value: val(consoleMs), unit: 'ms' },
+    baseline: { name: 'bare psql script: PAUSE, rewrite, RELOAD, RESUME', value: val(bareMs), unit: 'ms' },
     ratio: ok(consoleMs) && ok(bareMs) ? bareMs / consoleMs : 0, verified: ok(consoleMs) && ok(bareMs), answer
   })
   const [promote, rollback] = m.consolePauseMs
@@ -25,8 +27,8 @@ export function switchOutput(m: SwitchMeasurement, records: number): ModuleOutpu
     pause(`rollback pause under ${m.clients} clients`, 'switch-rollback', rollback, bareBack, 'GREEN → BLUE'),
     {
       label: 'prepare the standby', group: 'switch-prepare', size: null,
-      console: { name: 'console physical clone + replication set-up', value: m.prepare.cloneAndReplicationMs / 1000, unit: 's' },
-      baseline: { name: 'pg_dump | pg_restore of the same database', value: m.prepare.dumpRestoreMs / 1000, unit: 's' },
+      console: { name: 'console physical clone + replication set-up', value: val(m.prepare.cloneAndReplicationMs) / 1000, unit: 's' },
+      baseline: { name: 'pg_dump | pg_restore of the same database', value: val(m.prepare.dumpRestoreMs) / 1000, unit: 's' },
       ratio: ok(m.prepare.cloneAndReplicationMs) && ok(m.prepare.dumpRestoreMs) ? m.prepare.dumpRestoreMs / m.prepare.cloneAndReplicationMs : 0,
       verified: ok(m.prepare.cloneAndReplicationMs) && ok(m.prepare.dumpRestoreMs), answer: `${(m.prepare.bytes / 2 ** 20).toFixed(0)} MiB database`
     }
@@ -47,7 +49,7 @@ export function switchOutput(m: SwitchMeasurement, records: number): ModuleOutpu
       `pgbench, ${m.clients} read-only clients through PgBouncer for ${m.loadSeconds} s across all four switches: ${m.pgbench}`,
       'ratio = bare pause ÷ console pause (below 1: what the console\'s proof of drain, catch-up and lease add to the pause)'
     ],
-    details: { records, clients: m.clients, barePauseMs: m.barePauseMs, consolePauseMs: m.consolePauseMs, prepare: m.prepare, consoleSteps: m.consoleSteps }
+    details: { records, clients: m.clients, barePauseMs: m.barePauseMs.map((x) => (ok(x) ? x : null)), consolePauseMs: m.consolePauseMs.map((x) => (ok(x) ? x : null)), prepare: m.prepare, consoleSteps: m.consoleSteps }
   }
 }
 
