@@ -19,7 +19,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   execFileSync(process.execPath, [CLI, '--home', home, 'stack', 'up', '--samples'], { stdio: 'inherit' })
   const token = randomBytes(24).toString('base64url')
   const server = spawn(process.execPath, [CLI, '--home', home, '--json', 'serve', '--port', '0'], {
-    env: { ...process.env, FDA_SERVER_TOKEN: token },
+    // benchmarks started from the screen run their stacks in a block of this run's own (base..base+30)
+    env: { ...process.env, FDA_SERVER_TOKEN: token, FDA_BENCH_BASE_PORT: process.env.FDA_BENCH_BASE_PORT ?? String(57000 + 40 * PORT_OFFSET) },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const first = await new Promise<string>((resolve, reject) => {

@@ -22,6 +22,21 @@ export interface ApiBenchOptions {
   ports?: { blue: number; green: number; pgbouncer: number }
 }
 
+/**
+ * One GET over a keep-alive agent, as an agent's HTTP client would hold its connections; the whole
+ * body is read and returned (callers that only time it ignore it). Not 200: an error naming the path.
+ */
+export function httpGetBody(url: string, agent: Agent): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    httpGet(url, { agent }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${new URL(url).pathname}${new URL(url).search}: HTTP ${res.statusCode}`))))
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
 const quietJob = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 
 /**
@@ -52,15 +67,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     const api = await startMirrorApi(s, { port: 0, requireKey: false })
     const uncachedApi = await startMirrorApi(s, { port: 0, requireKey: false, cacheEntries: 0 })
     const keys = [...generateRecords('event', Math.min(o.records, 2000), { seed: 1 })].map((r) => String(r.mdr_report_key))
-    // Keep-alive connections, as an agent's HTTP client would hold them; the whole body is read.
-    const get = (base: string, path: string) =>
-      new Promise<void>((resolve, reject) => {
-        httpGet(base + path, { agent }, (res) => {
-          res.on('data', () => {})
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`))))
-          res.on('error', reject)
-        }).on('error', reject)
-      })
+    const get = (base: string, path: string) => httpGetBody(base + path, agent)
     const few = Math.max(5, Math.floor(o.queries / 50))
     const kinds: { name: string; base: string; path: (i: number) => string; queries: number; concurrency: number }[] = [
       { name: 'key lookup (search=mdr_report_key:K), one client', base: api.url, path: (i) => `/device/event.json?search=mdr_report_key:${keys[(i * 7919) % keys.length]}`, queries: Math.max(20, Math.floor(o.queries / 3)), concurrency: 1 },

@@ -49,45 +49,9 @@ export async function runSwitchBench(o: SwitchBenchOptions): Promise<Record<stri
     const bytes = await s.db.admin('blue', async (c) => Number((await c.query<{ n: string }>('SELECT pg_database_size(current_database())::text AS n')).rows[0].n))
     o.log(`loaded ${o.records} records (${(bytes / 1048576).toFixed(0)} MiB)`)
 
-    // Preparing the standby: pg_dump | pg_restore (into a scratch database of BLUE) against the clone.
-    const docker = createDockerClient()
-    const blue = docker.getContainer(`${stackName}-blue`)
-    const dumpScript = `set -e; export PGPASSWORD="$(cat)"; a="-h 127.0.0.1 -p ${ports.blue} -U fda_admin"; createdb $a restore_probe;
-      s=$(date +%s%N); pg_dump $a -Fc -Z1 mirror | pg_restore $a -d restore_probe; e=$(date +%s%N); dropdb $a restore_probe; echo $(( (e - s) / 1000000 ))`
-    const dumpMs = Number((await execInContainer(blue, ['sh', '-c', dumpScript], s.stack.target('blue').password)).trim().split('\n').pop())
-    const t = Date.now()
-    await s.deploy.prepare(actor, quietJob('bench-prepare'))
-    const cloneMs = Date.now() - t
-    results.prepare = { bytes, dumpRestoreMs: dumpMs, cloneAndReplicationMs: cloneMs }
-    o.log(`prepare: pg_dump | pg_restore ${dumpMs} ms; console clone + replication set-up ${cloneMs} ms`)
-
-    const guard = await s.deploy.verify()
-    if (!guard.ok) throw new Error(`guardrails fail: ${guard.guardrails.filter((g) => !g.ok).map((g) => `${g.name}: ${g.detail}`).join('; ')}`)
-    await s.consoleSettings.set(actor, 'deploy.healthWindowSeconds', 0).catch(() => {})
-
-    const seconds = 18
-    const load = pgbench(s, stackName, o.clients, seconds)
-    const at = (sec: number) => new Promise((r) => setTimeout(r, sec * 1000))
-    await at(3)
-    const bare1 = await bareSwitch(s, stackName, ports.green)
-    await at(2)
-    const bare2 = await bareSwitch(s, stackName, ports.blue)
-    await at(2)
-    const promote = await s.deploy.switchTo('promote', 'blue', 'green', actor, null, null, quietJob('bench-promote'))
-    await at(2)
-    const rollback = await s.deploy.switchTo('rollback', 'green', 'blue', actor, null, null, quietJob('bench-rollback'))
-    const bench = await load
-    const bare = [bare1, bare2]
-    const consoleMs = [promote.pauseMs ?? NaN, rollback.pauseMs ?? NaN]
-    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-    results.switch = {
-      barePauseMs: bare, consolePauseMs: consoleMs, ratio: avg(consoleMs) / avg(bare),
-      consoleSteps: { promote: promote.steps, rollback: rollback.steps }, pgbench: bench.summary, pgbenchFailed: bench.failed
-    }
-    o.log(`pgbench (${o.clients} clients, ${seconds} s, read-only, through PgBouncer): ${bench.summary}`)
-    o.log(`bare script pause (PAUSE, rewrite, RELOAD, RESUME with psql): ${bare.map((x) => x.toFixed(1)).join(' ms, ')} ms`)
-    o.log(`console pause (promote, rollback): ${consoleMs.map((x) => x.toFixed(1)).join(' ms, ')} ms`)
-    o.log(`ratio console / bare: ${(avg(consoleMs) / avg(bare)).toFixed(2)}`)
+    const m = await measureSwitch(s, stackName, { clients: o.clients, log: o.log })
+    results.prepare = m.prepare
+    results.switch = { barePauseMs: m.barePauseMs, consolePauseMs: m.consolePauseMs, ratio: m.ratio, consoleSteps: m.consoleSteps, pgbench: m.pgbench, pgbenchFailed: m.pgbenchFailed }
     mkdirSync(o.resultsDir, { recursive: true })
     writeFileSync(join(o.resultsDir, `switch-${Date.now()}.json`), JSON.stringify(results, null, 2))
     return results
@@ -98,6 +62,72 @@ export async function runSwitchBench(o: SwitchBenchOptions): Promise<Record<stri
     }
     await s.close()
     rmSync(home, { recursive: true, force: true })
+  }
+}
+
+export interface SwitchMeasurement {
+  /** Database size, and the two ways of preparing the standby. */
+  prepare: { bytes: number; dumpRestoreMs: number; cloneAndReplicationMs: number }
+  /** Bare script there and back; console promote then rollback (ms from PAUSE to RESUME). */
+  barePauseMs: number[]
+  consolePauseMs: number[]
+  ratio: number
+  consoleSteps: { promote: unknown; rollback: unknown }
+  clients: number
+  loadSeconds: number
+  /** pgbench's summary lines, and its failed transactions (+1 when a client aborted). */
+  pgbench: string
+  pgbenchFailed: number
+}
+
+/**
+ * The measurement itself, on a running stack holding data (BLUE live, no GREEN yet): prepares GREEN
+ * both ways, then, under one pgbench run of `clients` read-only clients through PgBouncer, switches
+ * with the bare script there and back, then promotes and rolls back with the console. Leaves BLUE live.
+ */
+export async function measureSwitch(s: Services, stackName: string, o: { clients: number; log: (line: string) => void; signal?: AbortSignal }): Promise<SwitchMeasurement> {
+  const actor = { userId: null, username: 'bench', client: 'cli' as const }
+  const ports = s.stack.spec().ports
+  const bytes = await s.db.admin('blue', async (c) => Number((await c.query<{ n: string }>('SELECT pg_database_size(current_database())::text AS n')).rows[0].n))
+  // Preparing the standby: pg_dump | pg_restore (into a scratch database of BLUE) against the clone.
+  const blue = createDockerClient().getContainer(`${stackName}-blue`)
+  const dumpScript = `set -e; export PGPASSWORD="$(cat)"; a="-h 127.0.0.1 -p ${ports.blue} -U fda_admin"; createdb $a restore_probe;
+    s=$(date +%s%N); pg_dump $a -Fc -Z1 mirror | pg_restore $a -d restore_probe; e=$(date +%s%N); dropdb $a restore_probe; echo $(( (e - s) / 1000000 ))`
+  const dumpMs = Number((await execInContainer(blue, ['sh', '-c', dumpScript], s.stack.target('blue').password)).trim().split('\n').pop())
+  o.signal?.throwIfAborted()
+  const t = Date.now()
+  await s.deploy.prepare(actor, quietJob('bench-prepare'))
+  const cloneMs = Date.now() - t
+  o.log(`prepare: pg_dump | pg_restore ${dumpMs} ms; console clone + replication set-up ${cloneMs} ms`)
+
+  const guard = await s.deploy.verify()
+  if (!guard.ok) throw new Error(`guardrails fail: ${guard.guardrails.filter((g) => !g.ok).map((g) => `${g.name}: ${g.detail}`).join('; ')}`)
+  await s.consoleSettings.set(actor, 'deploy.healthWindowSeconds', 0).catch(() => {})
+  o.signal?.throwIfAborted()
+
+  const seconds = 18
+  const load = pgbench(s, stackName, o.clients, seconds)
+  const at = (sec: number) => new Promise((r) => setTimeout(r, sec * 1000))
+  await at(3)
+  const bare1 = await bareSwitch(s, stackName, ports.green)
+  await at(2)
+  const bare2 = await bareSwitch(s, stackName, ports.blue)
+  await at(2)
+  const promote = await s.deploy.switchTo('promote', 'blue', 'green', actor, null, null, quietJob('bench-promote'))
+  await at(2)
+  const rollback = await s.deploy.switchTo('rollback', 'green', 'blue', actor, null, null, quietJob('bench-rollback'))
+  const bench = await load
+  const bare = [bare1, bare2]
+  const consoleMs = [promote.pauseMs ?? NaN, rollback.pauseMs ?? NaN]
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  o.log(`pgbench (${o.clients} clients, ${seconds} s, read-only, through PgBouncer): ${bench.summary}`)
+  o.log(`bare script pause (PAUSE, rewrite, RELOAD, RESUME with psql): ${bare.map((x) => x.toFixed(1)).join(' ms, ')} ms`)
+  o.log(`console pause (promote, rollback): ${consoleMs.map((x) => x.toFixed(1)).join(' ms, ')} ms`)
+  o.log(`ratio console / bare: ${(avg(consoleMs) / avg(bare)).toFixed(2)}`)
+  return {
+    prepare: { bytes, dumpRestoreMs: dumpMs, cloneAndReplicationMs: cloneMs },
+    barePauseMs: bare, consolePauseMs: consoleMs, ratio: avg(consoleMs) / avg(bare),
+    consoleSteps: { promote: promote.steps, rollback: rollback.steps }, clients: o.clients, loadSeconds: seconds, pgbench: bench.summary, pgbenchFailed: bench.failed
   }
 }
 

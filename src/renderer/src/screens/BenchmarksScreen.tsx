@@ -62,7 +62,7 @@ function RunPanel({ benchmarks, onStored }: { benchmarks: BenchInfo[]; onStored:
       <h2>Run benchmarks</h2>
       <p className="muted small">
         Each benchmark starts stacks of its own (never the mirror), measures the console and its comparison side by side, and stores the run with this
-        machine&apos;s description and the revision. A quick run takes a few minutes; the full suite (1,000,000 records) about 40 minutes.
+        machine&apos;s description and the revision. A quick run takes a few minutes; the full suite (1,000,000 records) about an hour.
       </p>
       <div className="row wrap">
         <select aria-label="Benchmark to run" value={which} onChange={(e) => setWhich(e.target.value)}>
@@ -125,7 +125,7 @@ function RunView({ run }: { run: BenchRun }): React.JSX.Element {
       </div>
       <div className="panel" data-testid="bench-chart-ratios">
         <h2>Console against its comparison</h2>
-        <p className="muted small">Speed-up over scanning the JSON cache, and the import rate relative to psql \copy, at the largest size measured (log scale; both sides gave the same answer).</p>
+        <p className="muted small">Speed-up over scanning the JSON cache; the import rate relative to psql \copy; backup and restore rates and switch pauses relative to their bare equivalents (below 1: the console is slower, doing more). At the largest size measured (log scale; both sides gave the same answer).</p>
         <RatioChart run={run} />
       </div>
       <div className="panel" data-testid="bench-chart-latency">

@@ -79,7 +79,8 @@ export function historyPoints(runs: BenchRun[]): HistoryPoint[] {
   return [...runs]
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((run) => {
-      const cs = comparisons(run).filter((c) => c.verified && c.group !== 'import' && c.group !== 'count')
+      // selective queries only: times against the cache (not rates, pauses or counts)
+      const cs = comparisons(run).filter((c) => c.verified && c.size !== null && c.console.unit === 'ms' && c.baseline.unit === 'ms' && !/(^|-)count$/.test(c.group))
       const largest = Math.max(0, ...cs.map((c) => c.size ?? 0))
       const at = cs.filter((c) => c.size === largest)
       const imp = comparisons(run).find((c) => c.group === 'import')
