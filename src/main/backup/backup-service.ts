@@ -222,7 +222,7 @@ export class BackupService {
       await c.query('SELECT pg_reload_conf()')
       const checks = await integrityChecks(this.deps, c, base, false)
       // Expectations a past prepare left in the backed-up color describe another moment: never let them vouch for this one.
-      await c.query('DELETE FROM console.deploy_expectations')
+      if ((await c.query("SELECT to_regclass('console.deploy_expectations') AS t")).rows[0].t) await c.query('DELETE FROM console.deploy_expectations')
       const facts = await endpointFacts(c)
       matchesManifest = ENDPOINTS.filter((e) => base.endpoints[e] && base.endpoints[e].rows === facts[e].rows && base.endpoints[e].digest === facts[e].digest)
       result = {

@@ -84,9 +84,9 @@ export async function runRefresh(s: Services, opts: RefreshOptions, actor: Actor
   if (color !== live) await readyStandby(s, live, color, actor, ctx)
   else if (!(await s.stack.runningColors()).includes(color))
     throw new StackError('DATABASE_UNAVAILABLE', `${color.toUpperCase()} is not running.`, 'Start the stack with `fda-offline stack up`.')
-  await prepareColor(s.db, color, loadMigrations(s.sqlDir)) // pending migrations first (a clone has them already)
   // On the standby the refresh writes its own audit segment (docs/AUDIT.md): the main chain there is the live color's, replicated.
   const segment = color !== live ? `refresh-${ctx.jobId}` : undefined
+  await prepareColor(s.db, color, loadMigrations(s.sqlDir), segment) // pending migrations first (a clone has them already)
 
   const pool = createPool({ ...s.stack.target(color), user: APP_ROLE, password: s.db.appPassword() }, { max: 3, statementTimeoutMs: 0 })
   pool.on('error', () => {})
