@@ -118,7 +118,13 @@ describe('refresh into GREEN → blue-green guardrails → promote', () => {
   it('the next refresh goes into the prepared GREEN (no new prepare), repairs it; promote makes GREEN live with the refreshed data', async () => {
     // openFDA moves on: 2 classifications withdrawn, 3 new
     const old = srv.records('classification')
-    srv.setRecords('classification', [...old.slice(2), ...generateRecords('classification', 3, { seed: 99, startIndex: 9000 })])
+    const keys = new Set(old.map((x) => toRow('classification', x).keyText))
+    const added = [...generateRecords('classification', 30, { seed: 99, startIndex: 9000 })].filter((x) => {
+      const k = toRow('classification', x).keyText
+      return keys.has(k) ? false : (keys.add(k), true)
+    }).slice(0, 3)
+    expect(added).toHaveLength(3)
+    srv.setRecords('classification', [...old.slice(2), ...added])
     const r = await refresh({ endpoints: EPS, blueGreen: true, full: true })
     expect(r.runId).not.toBe(runId)
     expect(await prepares()).toBe(1)
