@@ -84,7 +84,7 @@ describe('refresh into GREEN → blue-green guardrails → promote', () => {
     const green = st.colors.find((c) => c.color === 'green')!
     expect(green.replication.from).toBe('blue')
     for (const x of green.content) {
-      expect(x.expectationSource).toBe(EPS.includes(x.endpoint as Endpoint) ? `refresh:${runId}` : expect.stringMatching(/^copy:/))
+      expect(x.expectationSource).toEqual(EPS.includes(x.endpoint as Endpoint) ? `refresh:${runId}` : expect.stringMatching(/^copy:/))
       expect([x.rows, x.digest]).toEqual([x.expectedRows, x.expectedDigest])
     }
     expect(r.endpoints.map((x) => [x.endpoint, x.expected?.rows])).toEqual([['classification', 40], ['recall', 30], ['event', 50]])

@@ -14,9 +14,10 @@ const sign = { username: 'alice', password: PASSWORD }
 const actor = { userId: null, username: 'join-test', client: 'system' as const }
 const ctx = (): JobContext => ({ jobId: 'join-test', signal: new AbortController().signal, report: () => {} })
 const onColor = <T>(color: Color, fn: (c: pg.Client) => Promise<T>): Promise<T> => s.services.db.admin(color, fn)
-const count510k = async (color: Color): Promise<number> => Number((await onColor(color, (c) => c.query('SELECT count(*) AS n FROM openfda.device_510k'))).rows[0].n)
-const withdrawOne510k = (): Promise<unknown> =>
-  onColor('blue', (c) => c.query('DELETE FROM openfda.device_510k WHERE k_number = (SELECT min(k_number) FROM openfda.device_510k)'))
+// Enforcement reports: the samples' largest endpoint (9 records).
+const countEnf = async (color: Color): Promise<number> => Number((await onColor(color, (c) => c.query('SELECT count(*) AS n FROM openfda.device_enforcement'))).rows[0].n)
+const withdrawOneEnf = (): Promise<unknown> =>
+  onColor('blue', (c) => c.query('DELETE FROM openfda.device_enforcement WHERE recall_number = (SELECT min(recall_number) FROM openfda.device_enforcement)'))
 
 beforeAll(async () => {
   const up = await s.services.jobs.wait((await s.client.stack.up({ green: false, samples: true })).id)
@@ -34,21 +35,22 @@ afterAll(async () => {
 describe('restore into GREEN → verify → promote', () => {
   it('GREEN restored to T replicates the operator tables, expects what the restore vouched for, passes verify and is promoted', async () => {
     const base = await s.services.backup.base(actor, ctx())
-    const atBase = await count510k('blue')
-    expect(base.endpoints['510k'].rows).toBe(atBase)
-    await withdrawOne510k() // after the base backup, before T: replayed into GREEN
+    const atBase = await countEnf('blue')
+    expect(base.endpoints.enforcement.rows).toBe(atBase)
+    expect(atBase).toBeGreaterThanOrEqual(3)
+    await withdrawOneEnf() // after the base backup, before T: replayed into GREEN
     await new Promise((r) => setTimeout(r, 1500))
     const T = new Date().toISOString()
     await new Promise((r) => setTimeout(r, 1500))
-    await withdrawOne510k() // after T: not in GREEN
+    await withdrawOneEnf() // after T: not in GREEN
     const { shipWal } = await import('../../src/main/backup/ship-wal')
     await shipWal((s.services.backup as unknown as { deps: never }).deps, actor, ctx(), 'blue', { switchFirst: true })
 
     const r = await s.services.backup.restoreIntoGreen(T, actor, ctx())
     expect(r.checks.filter((c) => !c.ok)).toEqual([])
     expect(r.checks.find((c) => c.name === 'blue-green hand-off')!.detail).toMatch(/GREEN handed to blue-green: operator tables replicate BLUE → GREEN/)
-    expect(await count510k('green')).toBe(atBase - 1)
-    expect(await count510k('blue')).toBe(atBase - 2)
+    expect(await countEnf('green')).toBe(atBase - 1)
+    expect(await countEnf('blue')).toBe(atBase - 2)
     expect(s.services.deploy.state.read().prepared).toMatchObject({ color: 'green', method: 'restore' })
 
     // the expectation: confirmed by the manifest where nothing changed after the base backup, the restore's own where WAL replay moved it
@@ -56,7 +58,7 @@ describe('restore into GREEN → verify → promote', () => {
     const green = st.colors.find((c) => c.color === 'green')!
     expect(green.replication).toMatchObject({ from: 'blue', enabled: true })
     for (const x of green.content) {
-      expect(x.expectationSource).toBe(x.endpoint === '510k' ? `restore:${r.id}@${T}` : `backup:${base.id}`)
+      expect(x.expectationSource).toBe(x.endpoint === 'enforcement' ? `restore:${r.id}@${T}` : `backup:${base.id}`)
       expect([x.rows, x.digest]).toEqual([x.expectedRows, x.expectedDigest])
     }
     // operator tables follow BLUE (users, settings, the main audit chain): a change there arrives on GREEN
@@ -64,7 +66,7 @@ describe('restore into GREEN → verify → promote', () => {
     await new Promise((r) => setTimeout(r, 500))
     expect(Number((await onColor('green', (c) => c.query("SELECT value FROM console.settings WHERE key = 'deploy.maxTransactionSeconds'"))).rows[0].value)).toBe(17)
     const adopted = await s.services.db.app().query("SELECT after FROM console.audit_log WHERE action = 'deploy.adopt-restore'")
-    expect(adopted.rows[0].after).toMatchObject({ restore: r.id, backup: base.id, matchesManifest: expect.not.arrayContaining(['510k']) })
+    expect(adopted.rows[0].after).toMatchObject({ restore: r.id, backup: base.id, matchesManifest: expect.not.arrayContaining(['enforcement']) })
 
     const v = await s.client.deploy.verify()
     expect(v.guardrails.filter((g) => !g.ok)).toEqual([])
@@ -90,7 +92,7 @@ describe('restore into GREEN → verify → promote', () => {
     expect(p.state, p.error ?? '').toBe('succeeded')
     expect((await s.client.status.get()).liveColor).toBe('green')
     // clients now read the restored moment, and the users and audit trail came along
-    expect(Number((await s.services.db.app().query('SELECT count(*) AS n FROM openfda.device_510k')).rows[0].n)).toBe(atBase - 1)
+    expect(Number((await s.services.db.app().query('SELECT count(*) AS n FROM openfda.device_enforcement')).rows[0].n)).toBe(atBase - 1)
     expect((await s.client.audit.verify()).ok).toBe(true)
   }, 240_000)
 })
