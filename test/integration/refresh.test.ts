@@ -83,7 +83,7 @@ beforeAll(async () => {
     },
     partitionRecords: 15, port: SRV_PORT
   })
-  const job = await s.client.stack.up({ green: true, samples: false })
+  const job = await s.client.stack.up({ green: false, samples: false }) // the first blue-green refresh prepares GREEN
   const done = await s.services.jobs.wait(job.id)
   if (done.state !== 'succeeded') throw new Error(`stack up failed: ${done.error}`)
   await s.client.auth.setupFirstAdmin({ username: 'alice', printedName: 'Alice Admin', password: PASSWORD })
@@ -117,8 +117,9 @@ describe('refresh from openFDA', () => {
     for (const e of EPS) expect(await state('green', e)).toEqual(expected(e))
     // BLUE is untouched
     expect(await Promise.all(EPS.map((e) => state('blue', e)))).toEqual(blueSnapshot)
-    // one audit entry per endpoint (in GREEN, with the change set's digest) and one per refresh (in both)
-    const audit = await s.services.db.admin('green', (c) => c.query("SELECT action, target_key, after FROM console.audit_log WHERE after->>'run' = $1 OR target_key = $1 ORDER BY seq", [r.runId]))
+    // one audit entry per endpoint (in GREEN's refresh segment, with the change set's digest) and one per refresh (in both;
+    // BLUE's main chain also replicates to the prepared GREEN)
+    const audit = await s.services.db.admin('green', (c) => c.query("SELECT action, target_key, after FROM console.audit_log WHERE (after->>'run' = $1 OR target_key = $1) AND segment LIKE 'refresh-%' ORDER BY seq", [r.runId]))
     expect(audit.rows.map((a) => a.action)).toEqual(['refresh.endpoint', 'refresh.endpoint', 'refresh.endpoint', 'refresh.run'])
     expect(audit.rows[0].after).toMatchObject({ inserted: 5, updated: 4, deleted: 3, digest: r.endpoints[0].digest })
     expect(r.endpoints[0].digest).toMatch(/^[0-9a-f]{64}$/)

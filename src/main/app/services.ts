@@ -55,15 +55,18 @@ export function createServices(opts: { host: Host; home?: string; secrets?: Secr
   const audit = new AuditService(db)
   const consoleSettings = new ConsoleSettings(db, audit)
   const jobs = new JobManager(home)
+  const backup = new BackupService({ stack, db, audit, settings, secrets, home, jobs, resourcesDir }, createDockerClient())
+  const deploy = new DeployService(docker, stack, db, audit, consoleSettings, home)
+  backup.standbyHandOff = (r, actor, ctx) => deploy.adoptRestored(r, actor, ctx) // a restore into GREEN becomes promotable
   return {
     host: opts.host, home, version, resourcesDir, sqlDir: findSqlDir(resourcesDir), settings, secrets,
     jobs, stack, db, audit,
-    backup: new BackupService({ stack, db, audit, settings, secrets, home, jobs, resourcesDir }, createDockerClient()),
+    backup,
     auditViewer: new AuditViewer(db), chain: new ChainMonitor(db, home),
     users: new UserService(db, audit),
     records: new RecordStore(db, audit),
     consoleSettings,
-    deploy: new DeployService(docker, stack, db, audit, consoleSettings, home),
+    deploy,
     close: () => db.close()
   }
 }

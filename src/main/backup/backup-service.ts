@@ -8,7 +8,9 @@ import { containerName, volumeNames } from '../stack/spec'
 import { StackError } from '../stack/stack-error'
 import { listManifests, manifestKey, readManifest, recoverableRanges } from './catalog'
 import { colorContainer, liveColor, type BackupDeps } from './context'
-import { segmentOf } from './facts'
+import { endpointFacts, segmentOf } from './facts'
+import type { RestoredStandby } from '../deploy/adopt'
+import { ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { decideRetention } from './retention'
 import { chooseBase, integrityChecks, lastReplayed, restoreDump, restorePhysical, scratchClient, type RestoreTarget } from './restore'
 import { createScratch, removeScratch, waitPromoted } from './scratch'
@@ -22,6 +24,11 @@ import { verifyBackup, type VerifyReport } from './verify'
 export class BackupService {
   readonly store: BackupStore
   private readonly deps: BackupDeps
+  /**
+   * After a restore into GREEN passed its checks: hands GREEN to the blue-green flow (operator-table
+   * replication and the expectation the guardrails check; set in app/services.ts to DeployService.adoptRestored).
+   */
+  standbyHandOff: ((r: RestoredStandby, actor: Actor, ctx: JobContext) => Promise<string>) | null = null
 
   constructor(s: BackupDeps['s'], docker: Docker) {
     this.store = new BackupStore(s.home, s.secrets)
@@ -206,6 +213,7 @@ export class BackupService {
     const rtoSeconds = (Date.now() - started) / 1000
     const c = await scratchClient(this.deps, h)
     let result: DrillResult
+    let matchesManifest: Endpoint[] = []
     try {
       const last = await lastReplayed(c)
       await c.query('ALTER SYSTEM RESET restore_command')
@@ -213,6 +221,10 @@ export class BackupService {
       await c.query('ALTER SYSTEM RESET recovery_target_action')
       await c.query('SELECT pg_reload_conf()')
       const checks = await integrityChecks(this.deps, c, base, false)
+      // Expectations a past prepare left in the backed-up color describe another moment: never let them vouch for this one.
+      if ((await c.query("SELECT to_regclass('console.deploy_expectations') AS t")).rows[0].t) await c.query('DELETE FROM console.deploy_expectations')
+      const facts = await endpointFacts(c)
+      matchesManifest = ENDPOINTS.filter((e) => base.endpoints[e] && base.endpoints[e].rows === facts[e].rows && base.endpoints[e].digest === facts[e].digest)
       result = {
         id: `restore-${started.toString(36)}`, backupId: base.id, kind: 'restore', into: 'green', targetTime: t.toISOString(),
         startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), ok: checks.every((x) => x.ok), rtoSeconds,
@@ -222,6 +234,16 @@ export class BackupService {
       await c.end().catch(() => {})
     }
     await execText(h.container, ['rm', '-rf', '/var/lib/fda/pgdata/fda_restore_wal']).catch(() => null)
+    // Only a restore whose checks pass is offered to the blue-green flow; a failed one stays unpromotable.
+    if (result.ok && this.standbyHandOff) {
+      try {
+        const note = await this.standbyHandOff({ restoreId: result.id, backupId: base.id, targetTime: t.toISOString(), matchesManifest }, actor, ctx)
+        result.checks.push({ name: 'blue-green hand-off', ok: true, detail: note })
+      } catch (e) {
+        result.checks.push({ name: 'blue-green hand-off', ok: false, detail: `${(e as Error).message} (run \`fda-offline deploy prepare\` to make a promotable GREEN from the live color instead)` })
+        result.ok = false
+      }
+    }
     const entry = await s.audit.record(actor, { action: 'backup.restore', targetType: 'backup', targetKey: base.id, after: { into: 'green', targetTime: result.targetTime, ok: result.ok, rtoSeconds, checks: result.checks } })
     result.auditSeq = entry.seq
     this.store.recordDrill(result)

@@ -14,6 +14,7 @@ import { measureContent, readExpectations, schemaVersion, writeExpectations } fr
 import { DeployStateFile } from './deploy-state'
 import { checkGuardrails } from './guardrails'
 import { BouncerControl } from './pgbouncer-control'
+import { adoptRestoredStandby, type RestoredStandby } from './adopt'
 import { prepareStandby } from './prepare'
 import { sealSegments, segmentHeads } from './segments'
 import { dropSlotIfExists, dropSubscription, exchangeSegments, markAndWait, subscriptionName, subscriptions } from './replication'
@@ -88,6 +89,24 @@ export class DeployService {
 
   prepare(actor: Actor, ctx: JobContext): Promise<string> {
     return prepareStandby(this, actor, ctx)
+  }
+
+  /** A standby produced by a backup restore becomes promotable (see adopt.ts). */
+  adoptRestored(r: RestoredStandby, actor: Actor, ctx: JobContext): Promise<string> {
+    return adoptRestoredStandby(this, r, actor, ctx)
+  }
+
+  /**
+   * Why the standby is not ready to receive a blue-green refresh (null when it is): it must run and
+   * follow the live color's operator tables, as `deploy prepare` leaves it.
+   */
+  async standbyNotPrepared(live: Color, standby: Color): Promise<string | null> {
+    const info = await this.container(standby).inspect().catch(() => null)
+    if (!info?.State.Running) return `${standby.toUpperCase()} is ${info ? info.State.Status : 'absent'}`
+    const subs = await this.db.admin(standby, (c) => subscriptions(c)).catch((e: Error) => e)
+    if (subs instanceof Error) return `${standby.toUpperCase()} is not reachable (${subs.message})`
+    if (!subs.some((x) => x.name === subscriptionName(live, standby))) return `${standby.toUpperCase()} does not replicate ${live.toUpperCase()}'s operator tables (it was not made by \`deploy prepare\`)`
+    return null
   }
 
   switchDeps(ctx: JobContext | null): SwitchDeps {

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../config/atomic-file'
  * pauses, and which color was prepared or is kept warm.
  */
 export interface DeployState {
-  prepared: { color: Color; at: string; by: string; method: 'clone' } | null
+  prepared: { color: Color; at: string; by: string; method: 'clone' | 'restore' } | null
   /** After a switch: the previous color, replicated back to; kept warm for deploy.warmWindowHours from `since`. */
   warm: { color: Color; since: string } | null
   switches: SwitchRecord[]

@@ -6,7 +6,7 @@ import { LABEL_STACK, PG_PASSWORD_FILE, postgresContainer, volumeNames } from '.
 import { StackError } from '../stack/stack-error'
 import { measureContent, writeExpectations } from './content'
 import { other, type DeployService } from './deploy-service'
-import { connInfo, createSubscription, gapAuditSequence, subscriptionName, unsyncedTables } from './replication'
+import { connInfo, createSubscription, dropSlotIfExists, dropSubscription, subscriptions, gapAuditSequence, subscriptionName, unsyncedTables } from './replication'
 
 /**
  * Prepare the standby: a physical clone of the live color (pg_basebackup inside the stack: schema,
@@ -72,26 +72,8 @@ export async function prepareStandby(d: DeployService, actor: Actor, ctx: JobCon
   }
   const cloneSeconds = (Date.now() - t0) / 1000
 
-  report('replication', `operator tables: ${S} subscribes to ${L}`)
-  const sub = subscriptionName(live, standby)
-  const t = stack.target(live)
+  await replicateOperatorTables(d, live, standby, (m) => report('replication', m))
   await db.admin(standby, async (c) => {
-    // The copy's operator rows are replaced by the subscription's own consistent initial copy (replica
-    // mode: the append-only and chain triggers are the live color's business, not a copy's).
-    await c.query('BEGIN')
-    await c.query('SET LOCAL session_replication_role = replica')
-    await c.query(`DELETE FROM console.sessions; DELETE FROM console.settings; DELETE FROM console.deploy_marker; DELETE FROM console.users; DELETE FROM console.audit_log WHERE segment = 'main'`)
-    await c.query('COMMIT')
-    await createSubscription(c, sub, connInfo(spec.ports[live], t.user, t.password), { copyData: true, existingSlot: false })
-    const until = Date.now() + 120_000
-    for (;;) {
-      const left = await unsyncedTables(c, sub)
-      if (!left.length) break
-      if (Date.now() > until) throw new Error(`the initial copy of ${left.join(', ')} did not finish within 2 minutes`)
-      report('replication', `initial copy of operator tables: ${left.length} left`)
-      await new Promise((r) => setTimeout(r, 250))
-    }
-    await db.admin(live, (lc) => gapAuditSequence(lc, c))
     await c.query('DELETE FROM console.deploy_expectations')
     await writeExpectations(c, expected, `copy:${ctx.jobId}`)
   })
@@ -107,4 +89,51 @@ export async function prepareStandby(d: DeployService, actor: Actor, ctx: JobCon
   })
   const rows = expected.reduce((n, x) => n + x.rows, 0)
   return `${S} prepared from ${L} in ${seconds.toFixed(1)} s (clone ${cloneSeconds.toFixed(1)} s, ${(liveBytes / 1048576).toFixed(0)} MiB, ${rows} records); operator tables replicate ${L} → ${S}`
+}
+
+/**
+ * Makes a running standby follow the live color's operator tables (users, sessions, settings, the
+ * main audit chain, the switch marker): its own copies are replaced by the subscription's consistent
+ * initial copy, and its audit sequence jumps ahead so its own segments never collide. Used by
+ * prepare (after the clone) and by a backup restore into GREEN (after recovery).
+ */
+export async function replicateOperatorTables(d: DeployService, live: Color, standby: Color, report: (message: string) => void): Promise<void> {
+  const { stack, db } = d
+  const spec = stack.spec()
+  const L = live.toUpperCase()
+  const S = standby.toUpperCase()
+  report(`operator tables: ${S} subscribes to ${L}`)
+  const sub = subscriptionName(live, standby)
+  const t = stack.target(live)
+  // A slot left on the live color by a standby that was removed without `retire` (a restore replaces GREEN's volume).
+  await db.admin(live, async (lc) => {
+    // Its walsender may still be serving the removed standby's connection for a moment.
+    await lc.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [sub])
+    for (let i = 0; i < 50; i++) {
+      await dropSlotIfExists(lc, sub)
+      if (!(await lc.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [sub])).rowCount) return
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    throw new Error(`the replication slot ${sub} on ${L} is still in use`)
+  })
+  await db.admin(standby, async (c) => {
+    // A restored cluster may hold a subscription of its own past (when its color was once the standby).
+    for (const x of await subscriptions(c)) await dropSubscription(c, x.name)
+    // The copy's operator rows are replaced by the subscription's own consistent initial copy (replica
+    // mode: the append-only and chain triggers are the live color's business, not a copy's).
+    await c.query('BEGIN')
+    await c.query('SET LOCAL session_replication_role = replica')
+    await c.query(`DELETE FROM console.sessions; DELETE FROM console.settings; DELETE FROM console.deploy_marker; DELETE FROM console.users; DELETE FROM console.audit_log WHERE segment = 'main'`)
+    await c.query('COMMIT')
+    await createSubscription(c, sub, connInfo(spec.ports[live], t.user, t.password), { copyData: true, existingSlot: false })
+    const until = Date.now() + 120_000
+    for (;;) {
+      const left = await unsyncedTables(c, sub)
+      if (!left.length) break
+      if (Date.now() > until) throw new Error(`the initial copy of ${left.join(', ')} did not finish within 2 minutes`)
+      report(`initial copy of operator tables: ${left.length} left`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    await db.admin(live, (lc) => gapAuditSequence(lc, c))
+  })
 }

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { AuditService } from '../audit/audit-service'
 import type { Actor } from '../db/database'
 import { recordRefresh } from '../db/records'
+import { writeExpectations } from '../deploy/content'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, type Endpoint } from '../openfda/endpoints'
 import { PGP_OPTIONS } from '../openfda/sensitive'
 import { MOVING_DATES, type EndpointPlan } from './plan'
@@ -17,6 +18,13 @@ export interface ApplyCounts {
   restored: number
   /** SHA-256 of the change set: one line per change, "I|U|D <tab> key <tab> checksum", sorted by key. */
   digest: string
+  /**
+   * Into the standby only: what the endpoint holds once the change set is applied, as this refresh
+   * computes it before applying (the source's records, plus for a date window the mirror's records
+   * outside it): rows and content digest in the form of deploy/content.ts, recorded as the promotion
+   * guardrail's expectation.
+   */
+  expected?: { rows: number; digest: string }
 }
 
 /**
@@ -30,7 +38,7 @@ export interface ApplyCounts {
 export async function applyEndpoint(
   c: pg.ClientBase,
   deps: { audit: AuditService; checksumKey: string },
-  run: { id: string; color: string },
+  run: { id: string; color: string; segment?: string; expectation?: boolean },
   plan: EndpointPlan,
   actor: Actor
 ): Promise<ApplyCounts> {
@@ -52,6 +60,24 @@ export async function applyEndpoint(
   )
   await c.query('CREATE UNIQUE INDEX ON src (key_text)')
   await c.query('CREATE TEMP TABLE changes (op char(1), key_text text, checksum text) ON COMMIT DROP')
+
+  // The result this refresh means to produce, worked out from the source before anything is applied
+  // (never by reading the result back, or the guardrail could not catch an apply that went wrong):
+  // every source record, and the mirror's records the refresh leaves alone (outside the date window
+  // and not in the source). NULL dates are outside any window, as the deletion below treats them.
+  let expected: ApplyCounts['expected']
+  if (run.expectation) {
+    const e = await c.query<{ rows: string; digest: string }>(
+      `SELECT count(*)::text AS rows, md5(coalesce(string_agg(checksum, ',' ORDER BY checksum), '')) AS digest FROM (
+         SELECT checksum FROM src
+         UNION ALL
+         SELECT t.checksum FROM ${table} t
+          WHERE ${dateCol ? `NOT coalesce(t.${dateCol} BETWEEN $1::date AND $2::date, false)` : 'false'}
+            AND NOT EXISTS (SELECT 1 FROM src s WHERE s.key_text = ${keyExpr('t')})) x`,
+      dateCol ? [plan.from, plan.to] : []
+    )
+    expected = { rows: Number(e.rows[0].rows), digest: e.rows[0].digest }
+  }
 
   // Before anything changes: mirror records that no longer match what openFDA gave last time and that
   // this refresh replaces or deletes. 'both': openFDA changed it too (a conflict); 'mirror-only': only
@@ -117,11 +143,13 @@ export async function applyEndpoint(
   const counts: ApplyCounts = {
     inserted: Number(x.inserted), updated: Number(x.updated), deleted: Number(x.deleted),
     unchanged: Number(x.total) - Number(x.inserted) - Number(x.updated),
-    conflicts: conflictCount('both'), restored: conflictCount('mirror-only'), digest: x.digest
+    conflicts: conflictCount('both'), restored: conflictCount('mirror-only'), digest: x.digest, ...(expected ? { expected } : {})
   }
   await recordRefresh(c, endpoint, counts)
+  // In the same transaction as the change: the standby never holds the change without its expectation.
+  if (expected) await writeExpectations(c, [{ endpoint, ...expected }], `refresh:${run.id}`)
   await deps.audit.record(actor, {
-    action: 'refresh.endpoint', targetType: 'endpoint', targetKey: endpoint,
+    action: 'refresh.endpoint', targetType: 'endpoint', targetKey: endpoint, segment: run.segment,
     after: { run: run.id, color: run.color, mode: plan.mode, window: plan.mode === 'date-range' ? { field: plan.dateField, from: plan.from, to: plan.to } : null, ...counts }
   }, c)
   await c.query(`UPDATE console.refresh_endpoints SET state = 'applied', counts = $3, digest = $4 WHERE run_id = $1 AND endpoint = $2`, [run.id, endpoint, JSON.stringify(counts), counts.digest])

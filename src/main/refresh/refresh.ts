@@ -16,6 +16,7 @@ import { createOpenFdaClient } from '../openfda/client'
 import { nextParams, type OpenFdaClient } from '../openfda/client/openfda-client'
 import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import type { OpenFdaParams } from '../openfda/query/types'
+import { StackError } from '../stack/stack-error'
 import { applyEndpoint, type ApplyCounts } from './apply'
 import { LARGE_ENDPOINTS, planEndpoint, windowSearch, type EndpointPlan } from './plan'
 import { stageRecords } from './stage'
@@ -80,14 +81,12 @@ export async function runRefresh(s: Services, opts: RefreshOptions, actor: Actor
   ctx.report({ phase: 'prepare', message: 'finding the target database' })
   const live: Color = (await s.stack.status()).liveColor ?? 'blue'
   const color: Color = blueGreen ? (live === 'blue' ? 'green' : 'blue') : live
-  const running = await s.stack.runningColors()
-  if (!running.includes(color))
-    throw new Error(
-      color === 'green'
-        ? 'GREEN is not running: a blue-green refresh applies into GREEN. Start it with `fda-offline stack up --green`, or refresh in place without --blue-green.'
-        : `${color.toUpperCase()} is not running: start the stack with \`fda-offline stack up\`.`
-    )
-  await prepareColor(s.db, color, loadMigrations(s.sqlDir)) // GREEN may be new: give it the schema first
+  if (color !== live) await readyStandby(s, live, color, actor, ctx)
+  else if (!(await s.stack.runningColors()).includes(color))
+    throw new StackError('DATABASE_UNAVAILABLE', `${color.toUpperCase()} is not running.`, 'Start the stack with `fda-offline stack up`.')
+  // On the standby the refresh writes its own audit segment (docs/AUDIT.md): the main chain there is the live color's, replicated.
+  const segment = color !== live ? `refresh-${ctx.jobId}` : undefined
+  await prepareColor(s.db, color, loadMigrations(s.sqlDir), segment) // pending migrations first (a clone has them already)
 
   const pool = createPool({ ...s.stack.target(color), user: APP_ROLE, password: s.db.appPassword() }, { max: 3, statementTimeoutMs: 0 })
   pool.on('error', () => {})
@@ -101,15 +100,15 @@ export async function runRefresh(s: Services, opts: RefreshOptions, actor: Actor
     try {
       for (const endpoint of endpoints) {
         ctx.signal.throwIfAborted()
-        results.push(await refreshEndpoint(s, pool, client, { runId, color, manifestUrl, pageSize }, endpoint, actor, ctx))
+        results.push(await refreshEndpoint(s, pool, client, { runId, color, manifestUrl, pageSize, segment }, endpoint, actor, ctx))
       }
       const summary: RefreshSummary = { runId, color, blueGreen, resumed, source, endpoints: results, seconds: (Date.now() - started) / 1000 }
       await pool.query(`UPDATE console.refresh_runs SET state = 'succeeded', finished_at = now(), summary = $2, error = NULL WHERE id = $1`, [runId, JSON.stringify(summary)])
       const entry = {
         action: 'refresh.run', targetType: 'refresh', targetKey: runId,
-        after: { color, blueGreen, resumed, source, endpoints: results.map((r) => ({ endpoint: r.endpoint, mode: r.mode, inserted: r.inserted, updated: r.updated, deleted: r.deleted, conflicts: r.conflicts, restored: r.restored, digest: r.digest })) }
+        after: { color, blueGreen, resumed, source, endpoints: results.map((r) => ({ endpoint: r.endpoint, mode: r.mode, inserted: r.inserted, updated: r.updated, deleted: r.deleted, conflicts: r.conflicts, restored: r.restored, digest: r.digest, expected: r.expected })) }
       }
-      await s.db.tx(actor, (c) => s.audit.record(actor, entry, c).then(() => undefined), pool)
+      await s.db.tx(actor, (c) => s.audit.record(actor, { ...entry, segment }, c).then(() => undefined), pool)
       // The live database's trail also records the refresh (when GREEN was the target, GREEN keeps its own entries).
       if (color !== live) await s.audit.record(actor, entry).catch(() => ctx.report({ message: 'the live database could not be reached: the refresh is recorded in the audit trail of the target only' }))
       mkdirSync(join(s.home, 'refresh', 'results'), { recursive: true })
@@ -173,6 +172,32 @@ interface RunRef {
   color: Color
   manifestUrl: string
   pageSize: number
+  /** Audit segment on the standby; undefined (main chain) in place. */
+  segment: string | undefined
+}
+
+/**
+ * A blue-green refresh starts from a prepared standby (a physical clone of the live color with its
+ * operator tables replicating, docs/BLUE-GREEN.md), never from an empty one: when the standby is
+ * absent, stopped or not replicating, it is prepared first, inside this job. A standby kept warm
+ * for a rollback is not refreshed: that would change what a rollback returns to.
+ */
+async function readyStandby(s: Services, live: Color, standby: Color, actor: Actor, ctx: JobContext): Promise<void> {
+  const S = standby.toUpperCase()
+  const warm = s.deploy.state.read().warm
+  const until = await s.deploy.warmUntil()
+  if (warm?.color === standby && until && Date.parse(until) > Date.now()) {
+    const why = await s.deploy.standbyNotPrepared(live, standby)
+    if (!why)
+      throw new StackError('INVALID_REQUEST', `${S} is kept warm for a rollback until ${until}; a blue-green refresh into it would change what a rollback returns to.`,
+        `Retire ${S} after the window (\`fda-offline deploy retire\`) and run the refresh again: it prepares ${S} from ${live.toUpperCase()} first. Or refresh in place (--in-place).`)
+  }
+  const why = await s.deploy.standbyNotPrepared(live, standby)
+  if (!why) return
+  ctx.report({ phase: 'prepare', message: `${why}: preparing ${S} from ${live.toUpperCase()} first (what \`fda-offline deploy prepare\` does)` })
+  await s.deploy.prepare(actor, ctx)
+  const still = await s.deploy.standbyNotPrepared(live, standby)
+  if (still) throw new StackError('CONTAINER_UNHEALTHY', `${S} is still not ready after preparing it: ${still}.`, 'Run `fda-offline deploy prepare` and read its job messages.')
 }
 
 async function refreshEndpoint(s: Services, pool: pg.Pool, client: OpenFdaClient, run: RunRef, endpoint: Endpoint, actor: Actor, ctx: JobContext): Promise<EndpointResult> {
@@ -202,7 +227,8 @@ async function refreshEndpoint(s: Services, pool: pg.Pool, client: OpenFdaClient
   }
   ctx.signal.throwIfAborted()
   ctx.report({ phase: endpoint, message: `${endpoint}: applying the change set to ${run.color.toUpperCase()}` })
-  const counts = await s.db.tx(actor, (c) => applyEndpoint(c, { audit: s.audit, checksumKey: s.db.checksumKey() }, { id: run.runId, color: run.color }, plan, actor), pool)
+  // Into the standby the refresh also records what the endpoint must hold afterwards (the promotion guardrail's expectation).
+  const counts = await s.db.tx(actor, (c) => applyEndpoint(c, { audit: s.audit, checksumKey: s.db.checksumKey() }, { id: run.runId, color: run.color, segment: run.segment, expectation: run.segment !== undefined }, plan, actor), pool)
   const f = await fetchedSoFar()
   ctx.report({ phase: endpoint, message: `${endpoint}: ${counts.inserted} new, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged${counts.conflicts + counts.restored ? `, ${counts.conflicts} conflicts and ${counts.restored} local edits replaced by openFDA's version (kept in console.refresh_conflicts)` : ''}` })
   return { endpoint, mode: plan.mode, window, ...counts, fetched: f.records, rejected: f.rejected }

@@ -29,7 +29,9 @@ export const RefreshSummary = z.object({
       window: z.object({ field: z.string().nullable(), from: z.string().nullable(), to: z.string().nullable() }).nullable(),
       fetched: z.number(),
       rejected: z.number(),
-      ...Counts
+      ...Counts,
+      /** Into the standby: the rows and content digest the endpoint must hold afterwards (the promotion guardrail's expectation). */
+      expected: z.object({ rows: z.number(), digest: z.string() }).optional()
     })
   )
 })

@@ -9,7 +9,7 @@ export function registerRefreshCommands(kit: CliKit): void {
     .command('refresh')
     .description('fetch new, changed and deleted records from openFDA and apply them (into GREEN with --blue-green); resumes an interrupted run')
     .option('--endpoint <e...>', `one or more of ${ENDPOINTS.join(', ')} (default: all)`)
-    .option('--blue-green', 'apply into the standby color (GREEN), leaving the live one untouched (default when event or udi is included)')
+    .option('--blue-green', 'apply into the standby color (GREEN), leaving the live one untouched; GREEN is prepared from the live color first when it is not (default when event or udi is included)')
     .option('--in-place', 'apply into the live color')
     .option('--source <url>', 'openFDA API base URL (default: the openfda.baseUrl setting); its /download.json is the manifest')
     .option('--manifest <url>', 'download manifest URL')
