@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, readFileSync } from 'node:fs'
 import { isDeepStrictEqual } from 'node:util'
 import { createInterface } from 'node:readline'
+import type { FullEntry } from '../viewer/audit-viewer'
 
 /** A chain head filed earlier: from `fda-offline audit head`, a backup manifest or a previous export. */
 export interface FiledHead {
@@ -23,23 +24,7 @@ export interface ExportVerification {
   problems: { where: string; reason: string }[]
 }
 
-interface Entry {
-  seq: number
-  ts: string
-  userId: number | null
-  username: string | null
-  action: string
-  targetType: string | null
-  targetKey: string | null
-  before: unknown
-  after: unknown
-  reason: string | null
-  client: string
-  segment: string
-  prevHash: string
-  hash: string
-  canonical: string
-}
+type Entry = FullEntry
 
 const HEX64 = /^[0-9a-f]{64}$/
 const NARROWING = ['users', 'userId', 'actions', 'targetType', 'targetKey', 'text']

@@ -1,26 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
-import { demuxDockerLog } from '../../stack/docker-client'
+import { execWithEnv } from '../../stack/container-exec'
 import { percentiles } from '../latency'
 
 /** pgbench of the stack image (PostgreSQL 15), run in the PgBouncer container, which shares the host's network. */
 export const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench'
 
-/** Runs a command in a container with environment variables (a password never goes on a command line); returns exit code and output. */
-export async function execWithEnv(container: Docker.Container, cmd: string[], env: string[], stdin?: string): Promise<{ exitCode: number; output: string }> {
-  const exec = await container.exec({ Cmd: cmd, Env: env, WorkingDir: '/tmp', AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true })
-  const stream = await exec.start({ hijack: true, stdin: stdin !== undefined })
-  const chunks: Buffer[] = []
-  stream.on('data', (c: Buffer) => chunks.push(c))
-  const ended = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve)
-    stream.on('error', reject)
-  })
-  if (stdin !== undefined) stream.end(stdin)
-  await ended
-  const { ExitCode } = await exec.inspect()
-  return { exitCode: ExitCode ?? -1, output: demuxDockerLog(Buffer.concat(chunks)) }
-}
 
 export interface PgbenchSummary {
   processed: number
