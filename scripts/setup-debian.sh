@@ -31,6 +31,15 @@ if ! $SUDO docker info >/dev/null 2>&1; then
   $SUDO docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start; see /var/log/fda-dockerd.log" >&2; exit 1; }
 fi
 
+# Outgoing connections take their local port from the kernel's ephemeral range (32768-60999 by
+# default), which overlaps the ports the stack and the test stacks listen on (54320-64321); a port
+# taken that way for a moment makes `stack up` refuse it as in use. Keep ephemeral ports below 50000.
+range_file=/proc/sys/net/ipv4/ip_local_port_range
+if [ -r "$range_file" ] && [ "$(awk '{print $2}' "$range_file")" -ge 50000 ]; then
+  if $SUDO sh -c "echo '32768 49999' > $range_file" 2>/dev/null; then echo "setup: ephemeral ports narrowed to 32768-49999"
+  else echo "setup: could not narrow the ephemeral port range; a test stack may now and then find its port taken" >&2; fi
+fi
+
 # npm 11 runs no install scripts unless allowed, so this never downloads Electron or browsers.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 npm run build
