@@ -46,10 +46,12 @@ export async function measurePaced(clients: number, perClientRate: number, secon
         if (due >= end) break
         const wait = due - performance.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        // Timers round to whole milliseconds and may fire a little early: count from the later of the two.
+        const from = Math.max(due, performance.now())
         const i = calls++
         try {
           await fn(i)
-          latencies.push(performance.now() - due)
+          latencies.push(performance.now() - from)
         } catch {
           errors++
         }
