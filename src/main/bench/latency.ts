@@ -46,8 +46,9 @@ export async function measurePaced(clients: number, perClientRate: number, secon
         if (due >= end) break
         const wait = due - performance.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-        // Timers round to whole milliseconds and may fire a little early: count from the later of the two.
-        const from = Math.max(due, performance.now())
+        // From when it was due (a late start counts in full); timers round to whole milliseconds and
+        // may fire a little early, and then the call counts from its start.
+        const from = Math.min(due, performance.now())
         const i = calls++
         try {
           await fn(i)
