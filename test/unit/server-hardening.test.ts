@@ -1,27 +1,16 @@
 import { request } from 'node:http'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createServices } from '../../src/main/app/services'
-import { MAX_BODY_BYTES, startServerMode, type RunningServer } from '../../src/main/server/http-server'
-import { NOWHERE, tempHome } from '../support/temp-home'
+import { MAX_BODY_BYTES, startServerMode } from '../../src/main/server/http-server'
+import { serverModeFixture } from '../support/server-fixture'
 
-const t = tempHome(NOWHERE)
-let srv: RunningServer
-const renderer = join(t.home, 'renderer')
-
-beforeAll(async () => {
-  mkdirSync(renderer)
-  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
-  srv = await startServerMode(createServices({ host: 'server', home: t.home }), { port: 0, rendererDir: renderer })
-})
-afterAll(async () => {
-  await srv.close()
-  t.cleanup()
-})
+const fx = serverModeFixture()
+const t = { home: fx.home }
+const renderer = join(fx.home, 'renderer')
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${srv.token}`, ...headers }, body })
+  fetch(`${fx.server().url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.server().token}`, ...headers }, body })
 
 describe('server mode hardening', () => {
   it('never listens beyond this machine without TLS', async () => {
@@ -32,8 +21,8 @@ describe('server mode hardening', () => {
     const big = await post('/rpc/app/info', JSON.stringify({ json: 'x'.repeat(MAX_BODY_BYTES) }))
     expect(big.status).toBe(413)
     const status = await new Promise<number>((resolve) => {
-      const u = new URL(`${srv.url}/rpc/app/info`)
-      const r = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'transfer-encoding': 'chunked', host: u.host } }, (res) => resolve(res.statusCode!))
+      const u = new URL(`${fx.server().url}/rpc/app/info`)
+      const r = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${fx.server().token}`, 'transfer-encoding': 'chunked', host: u.host } }, (res) => resolve(res.statusCode!))
       r.write('{"json":')
       r.end('null}')
     })
@@ -55,7 +44,7 @@ describe('server mode hardening', () => {
     expect(r.headers.get('cache-control')).toBe('no-store')
     expect(r.headers.get('x-content-type-options')).toBe('nosniff')
     expect(r.headers.get('content-security-policy')).not.toContain('unsafe-eval')
-    const page = await fetch(`${srv.url}/`)
+    const page = await fetch(`${fx.server().url}/`)
     expect(page.headers.get('x-frame-options')).toBe('DENY')
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin')
     expect(page.headers.get('content-security-policy')).not.toContain('unsafe-eval')

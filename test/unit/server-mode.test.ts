@@ -1,32 +1,19 @@
 import { connect } from 'node:net'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServices } from '../../src/main/app/services'
-import { startServerMode, type RunningServer } from '../../src/main/server/http-server'
+import { describe, expect, it } from 'vitest'
 import { procedurePaths } from '../support/procedures'
-import { NOWHERE, tempHome } from '../support/temp-home'
+import { serverModeFixture } from '../support/server-fixture'
 
-const t = tempHome(NOWHERE)
-let srv: RunningServer
-const renderer = join(t.home, 'renderer')
-
-beforeAll(async () => {
-  mkdirSync(renderer)
-  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
-  srv = await startServerMode(createServices({ host: 'server', home: t.home }), { port: 0, rendererDir: renderer })
-})
-afterAll(async () => {
-  await srv.close()
-  t.cleanup()
-})
+const fx = serverModeFixture()
+const t = { home: fx.home }
 
 const rpc = (path: string[], headers: Record<string, string> = {}) =>
-  fetch(`${srv.url}/rpc/${path.join('/')}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' })
+  fetch(`${fx.server().url}/rpc/${path.join('/')}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' })
 
 describe('server mode', () => {
   it('listens on 127.0.0.1 only', async () => {
-    const addr = srv.server.address()
+    const addr = fx.server().server.address()
     expect(addr).toMatchObject({ address: '127.0.0.1' })
     const port = (addr as { port: number }).port
     // Another loopback address of this machine must not reach it.
@@ -50,13 +37,13 @@ describe('server mode', () => {
   })
 
   it('accepts the token as a bearer header', async () => {
-    const r = await rpc(['app', 'info'], { authorization: `Bearer ${srv.token}` })
+    const r = await rpc(['app', 'info'], { authorization: `Bearer ${fx.server().token}` })
     expect(r.status).toBe(200)
     expect(JSON.stringify(await r.json())).toContain('FDA Offline Console')
   })
 
   it('the login URL sets an HttpOnly cookie that then authorises API calls', async () => {
-    const login = await fetch(srv.loginUrl, { redirect: 'manual' })
+    const login = await fetch(fx.server().loginUrl, { redirect: 'manual' })
     expect(login.status).toBe(303)
     const cookie = login.headers.get('set-cookie')!
     expect(cookie).toMatch(/HttpOnly/)
@@ -66,11 +53,11 @@ describe('server mode', () => {
     // CSRF: a cookie alone (what a cross-site form or image would carry) is not enough.
     expect((await rpc(['app', 'info'], { cookie: cookie.split(';')[0] })).status).toBe(403)
     expect((await rpc(['app', 'info'], { cookie: cookie.split(';')[0], 'x-fda-request': '1', origin: 'http://evil.example' })).status).toBe(403)
-    expect((await fetch(`${srv.url}/login?token=nope`, { redirect: 'manual' })).status).toBe(401)
+    expect((await fetch(`${fx.server().url}/login?token=nope`, { redirect: 'manual' })).status).toBe(401)
   })
 
   it('refuses requests that name another host (DNS rebinding)', async () => {
-    const port = new URL(srv.url).port
+    const port = new URL(fx.server().url).port
     const res = await new Promise<string>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: Number(port) }, () => s.write(`GET / HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`))
       let data = ''
@@ -81,12 +68,12 @@ describe('server mode', () => {
   })
 
   it('serves the renderer with a strict CSP and no path escape', async () => {
-    const page = await fetch(`${srv.url}/`)
+    const page = await fetch(`${fx.server().url}/`)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
     expect(await page.text()).toContain('<title>console</title>')
     writeFileSync(join(t.home, 'outside.txt'), 'TOP-SECRET')
-    const escape = await fetch(`${srv.url}/..%2foutside.txt`)
+    const escape = await fetch(`${fx.server().url}/..%2foutside.txt`)
     expect(await escape.text()).not.toContain('TOP-SECRET')
   })
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Agent, get as httpGet } from 'node:http'
@@ -8,6 +8,7 @@ import { createServices } from '../app/services'
 import { bulkLoad } from '../db/bulk-load'
 import type { JobContext } from '../jobs/job-manager'
 import { startMirrorApi } from '../openfda/local-api/service'
+import { saveBenchResults } from './save-results'
 import { generateRecords } from './generate-records'
 import { measure, percentiles } from './latency'
 
@@ -91,10 +92,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       await uncachedApi.close()
     }
     results.queries = queries
-    mkdirSync(o.resultsDir, { recursive: true })
-    const file = join(o.resultsDir, `api-${results.at as string}.json`.replace(/:/g, '-'))
-    writeFileSync(file, JSON.stringify(results, null, 2))
-    o.log(`results written to ${file}`)
+    saveBenchResults(o.resultsDir, 'api', results, o.log)
     return results
   } finally {
     agent.destroy()

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createRouterClient } from '@orpc/server'
@@ -8,6 +8,8 @@ import { router } from '../app/router'
 import { createServices } from '../app/services'
 import type { JobContext } from '../jobs/job-manager'
 import { percentiles } from './latency'
+
+import { saveBenchResults } from './save-results'
 
 export interface AuditViewerBenchOptions {
   entries: number
@@ -137,10 +139,7 @@ export async function runAuditViewerBench(o: AuditViewerBenchOptions): Promise<R
     }
     results.withoutIndexes = without
 
-    mkdirSync(o.resultsDir, { recursive: true })
-    const file = join(o.resultsDir, `audit-viewer-${results.at as string}.json`.replace(/:/g, '-'))
-    writeFileSync(file, JSON.stringify(results, null, 2))
-    o.log(`results written to ${file}`)
+    saveBenchResults(o.resultsDir, 'audit-viewer', results, o.log)
     return results
   } finally {
     if (!o.keep) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { bringStackUp } from '../app/lifecycle'
@@ -11,6 +11,7 @@ import type { JobContext } from '../jobs/job-manager'
 import type { Endpoint } from '../openfda/endpoints'
 import { createDockerClient } from '../stack/docker-client'
 import { ADMIN_USER } from '../stack/spec'
+import { saveBenchResults } from './save-results'
 import { generateRecords } from './generate-records'
 
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
@@ -47,10 +48,7 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<Record<stri
     results.clusterBytes = dbBytes
 
     Object.assign(results, await measureBackup(s, { records: o.records, clusterBytes: dbBytes, compression: true, log: o.log }))
-    mkdirSync(o.resultsDir, { recursive: true })
-    const file = join(o.resultsDir, `backup-${String(results.at)}.json`.replace(/:/g, '-'))
-    writeFileSync(file, JSON.stringify(results, null, 2))
-    o.log(`results written to ${file}`)
+    saveBenchResults(o.resultsDir, 'backup', results, o.log)
     return results
   } finally {
     await s.backup.removeScratch().catch(() => {})

@@ -13,6 +13,7 @@ import type { JobContext } from '../jobs/job-manager'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
 import { splitSensitive } from '../openfda/sensitive'
 import { CacheWriter, RECORDS_PER_CACHE_FILE } from './cache-writer'
+import { saveBenchResults } from './save-results'
 import { generateRecords } from './generate-records'
 
 const run = promisify(execFile)
@@ -125,10 +126,7 @@ export async function runImportBench(o: ImportBenchOptions) {
       ratio
     }
     if (o.resultsDir) {
-      mkdirSync(o.resultsDir, { recursive: true })
-      const file = join(o.resultsDir, `import-${results.at}.json`.replace(/:/g, '-'))
-      writeFileSync(file, JSON.stringify(results, null, 2))
-      o.log(`results written to ${file}`)
+      saveBenchResults(o.resultsDir, 'import', results, o.log)
     }
     return results
   } finally {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -17,6 +17,8 @@ import { measure, percentiles } from './latency'
 
 /** A realistic mix adding up to the total: approvals and safety data dominate, as in openFDA. */
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
+
+import { saveBenchResults } from './save-results'
 
 export interface RecordsBenchOptions {
   total: number
@@ -112,10 +114,7 @@ export async function runRecordsBench(o: RecordsBenchOptions): Promise<Record<st
     results.compression = { runs: compression, lz4VsPglz: { loadTime: lz4.loadSeconds / pglz.loadSeconds, readTime: lz4.readSeconds / pglz.readSeconds, size: lz4.bytes / pglz.bytes } }
     o.log(`TOAST lz4 vs pglz on ${sampleCount} MAUDE records: load time ×${(lz4.loadSeconds / pglz.loadSeconds).toFixed(2)}, full read ×${(lz4.readSeconds / pglz.readSeconds).toFixed(2)}, size ×${(lz4.bytes / pglz.bytes).toFixed(2)}`)
 
-    mkdirSync(o.resultsDir, { recursive: true })
-    const file = join(o.resultsDir, `records-${results.at as string}.json`.replace(/:/g, '-'))
-    writeFileSync(file, JSON.stringify(results, null, 2))
-    o.log(`results written to ${file}`)
+    saveBenchResults(o.resultsDir, 'records', results, o.log)
     return results
   } finally {
     if (!o.keep) {
