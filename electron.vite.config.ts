@@ -8,7 +8,8 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), cli: resolve('src/main/cli/index.ts') }
+        // import-worker: the importer's worker threads (a file of its own, as Worker needs).
+        input: { index: resolve('src/main/index.ts'), cli: resolve('src/main/cli/index.ts'), 'import-worker': resolve('src/main/importer/prepare-worker.ts') }
       }
     }
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openFromStaging, sealForStaging, stagingKey } from '../../src/main/openfda/sensitive'
+import { openFromStaging, sealForStaging, StagingSealer, stagingKey } from '../../src/main/openfda/sensitive'
 
 describe('sensitive fields while staged', () => {
   it('are sealed (never readable in the staging table) and open again with the same secret only', () => {
@@ -17,5 +17,17 @@ describe('sensitive fields while staged', () => {
       wrong = null // almost always: the padding does not check out
     }
     expect(wrong).not.toBe(plain)
+  })
+
+  it('sealed in one stream per file, each value still opens on its own, in any order', () => {
+    const key = stagingKey('secret-from-the-store')
+    const sealer = new StagingSealer(key)
+    const plains = ['{"contact":"JANE DOE"}', '', 'x'.repeat(16), '{"contact":"Zoë Ünal"}', 'y'.repeat(100)]
+    const sealed = plains.map((p) => sealer.seal(p))
+    for (const s of sealed) expect(s).toMatch(/^[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/)
+    expect(sealed.join()).not.toContain('JANE')
+    for (const i of [4, 2, 0, 3, 1]) expect(openFromStaging(key, sealed[i])).toBe(plains[i])
+    // the same text twice seals differently (its IV is the block before it)
+    expect(sealer.seal(plains[0]).split(':')[1]).not.toBe(sealed[0].split(':')[1])
   })
 })

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { copyField } from '../db/bulk-load'
 import { checksumOfCanonical, contentChecksum } from '../db/checksum'
 import { ENDPOINT_DEFS, EXTRACTED_COLUMNS, KeyError, toRow, type Endpoint } from '../openfda/endpoints'
-import { PGP_OPTIONS, sealForStaging, splitSensitive, stagingKey, stagingOpenSql } from '../openfda/sensitive'
+import { PGP_OPTIONS, splitSensitive, StagingSealer, stagingKey, stagingOpenSql } from '../openfda/sensitive'
 import { readInput, type ReadEvent } from './read-file'
 import type { InputFile } from './sources'
 
@@ -30,6 +30,9 @@ export interface LoadedFile {
   rejects: Reject[]
   note: string | null
 }
+
+/** What preparing a file needs (a worker thread gets only this). */
+export type PrepareRun = Pick<LoadRun, 'checksumKey' | 'endpointHint'>
 
 export interface LoadRun {
   id: string
@@ -77,19 +80,30 @@ class FileRejected extends Error {}
 export interface FileRows {
   out: LoadedFile
   newest: Map<string, string> // key → checksum of its last copy in this file
-  chunks: AsyncIterable<string> | string[]
+  chunks: AsyncIterable<string> | (string | Buffer)[]
   fileReject: { position: string; reason: string } | null
+}
+
+/** A file prepared by a worker thread: its COPY text as UTF-8 bytes. */
+export interface PreparedInWorker {
+  out: LoadedFile
+  newest: Map<string, string>
+  fileReject: FileRows['fileReject']
+  bytes: Uint8Array
 }
 
 /** Files up to this size are read ahead, while PostgreSQL writes the previous one (two cores at work). */
 export const READ_AHEAD_MAX_BYTES = 64 * 2 ** 20
 
-function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void, yieldEvery = 0): FileRows {
+/** Cache files are read whole ahead of their turn; other inputs (bulk downloads can be gigabytes) are streamed. */
+export const preparable = (file: InputFile): boolean => file.kind === 'cache' && file.size <= READ_AHEAD_MAX_BYTES
+
+function fileRows(run: PrepareRun, file: InputFile, onRecord: (bytes: number) => void, yieldEvery = 0): FileRows {
   const out: LoadedFile = { status: 'loaded', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, digest: null, rejects: [], note: null }
   const rows: FileRows = { out, newest: new Map(), chunks: [], fileReject: null }
   // Contact fields are sealed before they reach PostgreSQL, so even a temporary table spilled to
   // disk never holds them readable; writeNewest opens them only to encrypt them with pgcrypto.
-  const sealKey = stagingKey(run.checksumKey)
+  const sealer = new StagingSealer(stagingKey(run.checksumKey))
   const reject = (position: string, reason: string, key: string | null = null) => out.rejects.push({ file: file.name, position, key, reason })
 
   async function* lines(events: AsyncGenerator<ReadEvent>): AsyncGenerator<string> {
@@ -128,7 +142,7 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
         }
         const checksum = ev.canonical !== undefined ? checksumOfCanonical(run.checksumKey, ev.canonical) : contentChecksum(run.checksumKey, ev.record)
         rows.newest.set(row.keyText, checksum)
-        const values = [String(ev.ord), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson === null ? null : sealForStaging(sealKey, sensitiveJson), checksum, ...EXTRACTED_COLUMNS.map((col) => row.columns[col])]
+        const values = [String(ev.ord), row.keyText, JSON.stringify(row.key), openJson, sensitiveJson === null ? null : sealer.seal(sensitiveJson), checksum, ...EXTRACTED_COLUMNS.map((col) => row.columns[col])]
         batch += values.map(copyField).join('\t') + '\n'
         out.records++
         onRecord(openJson.length)
@@ -147,11 +161,14 @@ function fileRows(run: LoadRun, file: InputFile, onRecord: (bytes: number) => vo
   return rows
 }
 
-/** Reads a (small) file whole into COPY text ahead of its transaction; null for files to stream. */
-export async function prepareFile(run: LoadRun, file: InputFile, onRecord: (bytes: number) => void): Promise<FileRows | null> {
-  if (file.kind !== 'cache' || file.size > READ_AHEAD_MAX_BYTES) return null
-  const rows = fileRows(run, file, onRecord, 50)
-  const chunks: string[] = []
+/**
+ * Reads a (small) file whole into COPY text ahead of its transaction; null for files to stream.
+ * `yieldEvery`: on the main thread, hand the event loop back every so many records.
+ */
+export async function prepareFile(run: PrepareRun, file: InputFile, onRecord: (bytes: number) => void, opts: { yieldEvery?: number } = {}): Promise<FileRows | null> {
+  if (!preparable(file)) return null
+  const rows = fileRows(run, file, onRecord, opts.yieldEvery ?? 50)
+  const chunks: (string | Buffer)[] = []
   try {
     for await (const chunk of rows.chunks) chunks.push(chunk)
   } catch (e) {

@@ -12,7 +12,8 @@ import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
 import { rejectsCsv } from './reject-report'
 import { scanSource, type InputFile } from './sources'
-import { loadFile, prepareFile, type FileRows, type LoadedFile, type Reject } from './load-file'
+import { loadFile, preparable, prepareFile, type FileRows, type LoadedFile, type Reject } from './load-file'
+import { PreparePool } from './prepare-pool'
 import { verifyRun, type EndpointVerification } from './verify'
 
 export interface MigrationOptions {
@@ -123,48 +124,58 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     bytesDone += f.size
     recordsDone += fileRows[i].records
   }
-  // The next file is read while PostgreSQL copies and writes this one: Node and PostgreSQL each keep a core busy.
+  // The next files are prepared (by worker threads when the build has them) while PostgreSQL copies
+  // and writes this one, so every core is busy. At most `depth` files wait in memory.
+  const pool = PreparePool.open()
+  const depth = pool ? pool.threads + 1 : 1
   const ahead = new Map<number, Promise<FileRows | null>>()
   const readAhead = (i: number | undefined) => {
-    if (i === undefined) return
-    const p = prepareFile(run, inputs[i], () => {})
+    if (i === undefined || ahead.has(i)) return
+    const p = !preparable(inputs[i]) ? Promise.resolve(null) : pool ? pool.prepare(run, inputs[i]) : prepareFile(run, inputs[i], () => {})
     p.catch(() => {}) // awaited when its turn comes; never an unhandled rejection meanwhile
     ahead.set(i, p)
   }
-  for (const [n, i] of pending.entries()) {
-    if (ctx.signal.aborted) throw new Error('cancelled')
-    const f = inputs[i]
-    const row = fileRows[i]
-    const prepared = (await ahead.get(i)) ?? null
-    ahead.delete(i)
-    readAhead(pending[n + 1]) // read while this one is copied and written
-    let live = 0 // records and bytes of a streamed file, for progress while it loads
-    let liveBytes = 0
-    const nth = inputs.length - pending.length + n
-    const r = await s.db.tx(actor, async (c) => {
-      await c.query("SELECT set_config('fda.bulk_job', $1, true)", [runId])
-      const r = await loadFile(c, run, f, row.load_order, (bytes) => {
-        liveBytes += bytes
-        if (++live % 2000 === 0)
-          ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
-      }, { prepared })
-      if (r.status === 'rejected') throw new RejectedFile(r.rejects)
-      await recordFile(c, runId, row.file_no, r)
-      if (r.status === 'loaded')
-        await s.audit.record(actor, {
-          action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
-          after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
-        }, c)
-      return r
-    }, db).catch(async (e) => {
-      if (!(e instanceof RejectedFile)) throw e
-      // The file's rows were rolled back; record the rejection on its own.
-      await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
-      return null
-    })
-    bytesDone += f.size
-    recordsDone += r?.records ?? 0
-    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
+  try {
+    for (const [n, i] of pending.entries()) {
+      if (ctx.signal.aborted) throw new Error('cancelled')
+      const f = inputs[i]
+      const row = fileRows[i]
+      readAhead(i)
+      const prepared = await ahead.get(i)!
+      ahead.delete(i)
+      for (let k = 1; k <= depth; k++) readAhead(pending[n + k]) // read while this one is copied and written
+      let live = 0 // records and bytes of a streamed file, for progress while it loads
+      let liveBytes = 0
+      const nth = inputs.length - pending.length + n
+      const r = await s.db.tx(actor, async (c) => {
+        // No wait for the WAL flush at each file's commit: a crash can lose the last files' commits,
+        // but each file commits whole with its own record of being done, so --resume loads them again.
+        await c.query("SELECT set_config('fda.bulk_job', $1, true), set_config('synchronous_commit', 'off', true)", [runId])
+        const r = await loadFile(c, run, f, row.load_order, (bytes) => {
+          liveBytes += bytes
+          if (++live % 2000 === 0)
+            ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
+        }, { prepared })
+        if (r.status === 'rejected') throw new RejectedFile(r.rejects)
+        await recordFile(c, runId, row.file_no, r)
+        if (r.status === 'loaded')
+          await s.audit.record(actor, {
+            action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
+            after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
+          }, c)
+        return r
+      }, db).catch(async (e) => {
+        if (!(e instanceof RejectedFile)) throw e
+        // The file's rows were rolled back; record the rejection on its own.
+        await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
+        return null
+      })
+      bytesDone += f.size
+      recordsDone += r?.records ?? 0
+      ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
+    }
+  } finally {
+    await pool?.close()
   }
 
   // Counts per endpoint over the whole run (a resumed run adds up what its first attempt committed).

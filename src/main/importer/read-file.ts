@@ -82,7 +82,7 @@ async function* readCacheFile(file: InputFile): AsyncGenerator<ReadEvent> {
     }
     const expected = String(doc._checksum).toLowerCase()
     const sha = (canonical: string) => createHash('sha256').update(canonical, 'utf8').digest('hex')
-    let computed = sha(canonicals ? `{"meta":${pyCanonical(plainData!.meta)},"results":[${canonicals.join(',')}]}` : pyCanonical(doc.data))
+    let computed = canonicals ? envelopeSha(pyCanonical(plainData!.meta), canonicals) : sha(pyCanonical(doc.data))
     if (computed !== expected && hasFloatTokens(text)) {
       computed = sha(pyCanonical((parseKeepingNumbers(text) as Rec).data))
       canonicals = null // the records' own canonical texts are made from their values instead
@@ -113,6 +113,13 @@ async function* readCacheFile(file: InputFile): AsyncGenerator<ReadEvent> {
   }
   yield { type: 'file', cachedAt, endpoint, checksum }
   for (const [ord, r] of results.entries()) yield* checkRecord(r, ord, endpoint, true, canonicals?.[ord])
+}
+
+/** SHA-256 of {"meta":…,"results":[…]} in canonical form, hashed piece by piece (no copy of the whole text). */
+function envelopeSha(meta: string, results: string[]): string {
+  const h = createHash('sha256').update(`{"meta":${meta},"results":[`)
+  for (let i = 0; i < results.length; i++) h.update(i ? ',' + results[i] : results[i])
+  return h.update(']}').digest('hex')
 }
 
 function* checkRecord(r: unknown, ord: number, endpoint: Endpoint, inferred: boolean, canonical?: string): Generator<ReadEvent> {

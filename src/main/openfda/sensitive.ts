@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Cipher } from 'node:crypto'
 import type { Endpoint } from './endpoints'
 
 /**
@@ -41,6 +41,31 @@ export function sealForStaging(key: Buffer, plain: string): string {
   const iv = randomBytes(16)
   const c = createCipheriv('aes-256-cbc', key, iv)
   return `${iv.toString('base64')}:${Buffer.concat([c.update(plain, 'utf8'), c.final()]).toString('base64')}`
+}
+
+/**
+ * Seals many values in one AES-256-CBC stream (one file's worth): each value is padded to whole
+ * blocks on its own, so its ciphertext opens alone, with the block before it as its IV (CBC's own
+ * chaining). The same "iv:ciphertext" form as sealForStaging, at a fraction of the cost of a cipher
+ * per value.
+ */
+export class StagingSealer {
+  private readonly cipher: Cipher
+  private iv: Buffer
+
+  constructor(key: Buffer) {
+    this.iv = randomBytes(16)
+    this.cipher = createCipheriv('aes-256-cbc', key, this.iv).setAutoPadding(false)
+  }
+
+  seal(plain: string): string {
+    const data = Buffer.from(plain, 'utf8')
+    const pad = 16 - (data.length % 16) // PKCS#7, as decrypt_iv's pad:pkcs expects
+    const sealed = this.cipher.update(Buffer.concat([data, Buffer.alloc(pad, pad)]))
+    const out = `${this.iv.toString('base64')}:${sealed.toString('base64')}`
+    this.iv = sealed.subarray(sealed.length - 16)
+    return out
+  }
 }
 
 export function openFromStaging(key: Buffer, sealed: string): string {
