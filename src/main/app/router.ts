@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { signEntry } from '../audit/signatures'
 import { runMigration, summaryOfJob } from '../importer/migration'
 import { preflight } from '../importer/preflight'
-import { rejectsCsv } from '../importer/reject-report'
+import { REJECT_ORDER, rejectsCsv } from '../importer/reject-report'
 import { earlierToolCache, scanSource, type InputFile } from '../importer/sources'
 import { loadSamples } from '../openfda/samples'
 import { StackError } from '../stack/stack-error'
@@ -141,7 +141,7 @@ export const router = api.router({
     rejects: api.migration.rejects.handler(async ({ input, context }) => {
       const q = context.services.db.app()
       const total = await q.query<{ n: string }>('SELECT count(*) AS n FROM console.import_rejects WHERE run_id = $1', [input.runId])
-      const rows = await q.query('SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY at, file LIMIT $2', [input.runId, input.limit])
+      const rows = await q.query(`SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY ${REJECT_ORDER} LIMIT $2`, [input.runId, input.limit])
       return { total: Number(total.rows[0].n), rows: rows.rows, csv: rejectsCsv(rows.rows) }
     })
   },

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -8,15 +8,11 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { bringStackUp } from '../app/lifecycle'
 import { createServices } from '../app/services'
-import { copyField } from '../db/bulk-load'
-import { contentChecksum } from '../db/checksum'
 import { runMigration } from '../importer/migration'
 import type { JobContext } from '../jobs/job-manager'
-import { EXTRACTED_COLUMNS, ENDPOINT_DEFS, toRow, type Endpoint } from '../openfda/endpoints'
-import { splitSensitive } from '../openfda/sensitive'
-import { CacheWriter, RECORDS_PER_CACHE_FILE } from './cache-writer'
+import { EXTRACTED_COLUMNS, ENDPOINT_DEFS } from '../openfda/endpoints'
+import { IMPORT_MIX, writeImportInputApart } from './import-input'
 import { saveBenchResults } from './save-results'
-import { generateRecords } from './generate-records'
 
 const run = promisify(execFile)
 
@@ -25,7 +21,6 @@ function collectGarbage(): void {
   setFlagsFromString('--expose-gc')
   ;(runInNewContext('gc') as () => void)()
 }
-const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
 
 export interface ImportBenchOptions {
   records: number
@@ -63,36 +58,18 @@ export async function runImportBench(o: ImportBenchOptions) {
 
     // ---- the input: an earlier-tool cache, and the same rows as TSV for psql ----
     const t0 = Date.now()
-    const cacheWriter = new CacheWriter(cache)
-    const key = s.db.checksumKey()
-    for (const [endpoint, share] of MIX) {
-      const count = Math.round(o.records * share)
-      const tsv = createWriteStream(join(tsvDir, `${endpoint}.tsv`))
-      let page: Record<string, unknown>[] = []
-      const flush = () => {
-        cacheWriter.writePage(page, count)
-        page = []
-      }
-      for (const r of generateRecords(endpoint, count, { seed: 3 })) {
-        page.push(r)
-        const row = toRow(endpoint, r)
-        const { open, sensitive } = splitSensitive(endpoint, r)
-        const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
-        const values = [...keyCols.map((k) => row.key[k]), JSON.stringify(open), sensitive ? JSON.stringify(sensitive) : null, contentChecksum(key, r), 'bench', ...EXTRACTED_COLUMNS.filter((c) => !keyCols.includes(c)).map((c) => row.columns[c])]
-        if (!tsv.write(values.map(copyField).join('\t') + '\n')) await new Promise<void>((res) => tsv.once('drain', () => res()))
-        if (page.length === RECORDS_PER_CACHE_FILE) flush()
-      }
-      if (page.length) flush()
-      await new Promise<void>((res) => tsv.end(() => res()))
-    }
-    const { files, bytes } = cacheWriter
+    const { files, bytes } = await writeImportInputApart(o.records, cache, tsvDir, s.db.checksumKey())
     o.log(`wrote ${o.records} records as ${files} cache files (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 
     // ---- the console's pipeline ----
     collectGarbage() // what generating the input left behind is not the pipeline's memory
     const baseline = process.memoryUsage().rss
     let peak = baseline
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage()
+      if (m.rss > peak && process.env.FDA_MEMDEBUG) o.log(`mem rss ${m.rss >> 20} heapTotal ${m.heapTotal >> 20} heapUsed ${m.heapUsed >> 20} external ${m.external >> 20} arrayBuffers ${m.arrayBuffers >> 20}`)
+      peak = Math.max(peak, m.rss)
+    }, 100)
     const p0 = Date.now()
     const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quiet('bench-import'), signal: o.signal ?? new AbortController().signal })
     const pipelineSeconds = (Date.now() - p0) / 1000
@@ -108,7 +85,7 @@ export async function runImportBench(o: ImportBenchOptions) {
     ))).rows
     await psql('DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy')
     const c0 = Date.now()
-    for (const [endpoint] of MIX) {
+    for (const [endpoint] of IMPORT_MIX) {
       const table = ENDPOINT_DEFS[endpoint].table
       const keyCols = endpoint === 'udi' ? ['record_key', 'key_source'] : ENDPOINT_DEFS[endpoint].keyColumns
       // sensitive goes in as text: psql cannot encrypt on the way in (the pipeline's pgcrypto cost is its own)
@@ -120,7 +97,7 @@ export async function runImportBench(o: ImportBenchOptions) {
     const i0 = Date.now()
     for (const d of indexDefs) await psql(`SET maintenance_work_mem = '512MB'; ${d.indexdef.replace(' ON openfda.', ' ON bench_copy.').replace(/^CREATE INDEX (\S+)/, 'CREATE INDEX bench_$1')}`)
     // The pipeline's tables keep their primary keys throughout; these get theirs after the load.
-    for (const [endpoint] of MIX) await psql(`ALTER TABLE bench_copy.${ENDPOINT_DEFS[endpoint].table} ADD PRIMARY KEY (${ENDPOINT_DEFS[endpoint].keyColumns.join(', ')})`)
+    for (const [endpoint] of IMPORT_MIX) await psql(`ALTER TABLE bench_copy.${ENDPOINT_DEFS[endpoint].table} ADD PRIMARY KEY (${ENDPOINT_DEFS[endpoint].keyColumns.join(', ')})`)
     const psqlSeconds = copySeconds + (Date.now() - i0) / 1000
     o.log(`psql \\copy: ${o.records} rows in ${psqlSeconds.toFixed(1)} s (copy ${copySeconds.toFixed(1)} s + indexes ${((Date.now() - i0) / 1000).toFixed(1)} s), ${Math.round(o.records / psqlSeconds)} rows/s`)
     await psql('DROP SCHEMA bench_copy CASCADE')

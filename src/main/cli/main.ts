@@ -357,6 +357,20 @@ export function buildCli(): Command {
       if (json()) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
     })
 
+  // The import bench's input, written by a child process of `bench import` (so the bench measures
+  // the pipeline's memory, not the generator's). The checksum key comes from the environment.
+  benchCommand
+    .command('import-input', { hidden: true })
+    .requiredOption('--records <n>')
+    .requiredOption('--cache <dir>')
+    .requiredOption('--tsv <dir>')
+    .action(async (o: { records: string; cache: string; tsv: string }) => {
+      const key = process.env.FDA_BENCH_CHECKSUM_KEY
+      if (!key) throw new ExitError(2, 'FDA_BENCH_CHECKSUM_KEY is not set: this command is run by `bench import`')
+      const { writeImportInput } = await import('../bench/import-input')
+      process.stdout.write(JSON.stringify(await writeImportInput(Number(o.records), o.cache, o.tsv, key)) + '\n')
+    })
+
   benchCommand
     .command('switch')
     .description('blue-green: the console\'s promote/rollback against a bare psql PAUSE/rewrite/RELOAD/RESUME under pgbench load; clone against dump/restore')

@@ -10,7 +10,7 @@ import { ENDPOINT_DEFS, ENDPOINTS, type Endpoint } from '../openfda/endpoints'
 import { StackError } from '../stack/stack-error'
 import { backupSource } from './backup-source'
 import { preflight, type Check } from './preflight'
-import { rejectsCsv } from './reject-report'
+import { REJECT_ORDER, rejectsCsv } from './reject-report'
 import { scanSource, type InputFile } from './sources'
 import { loadFile, preparable, prepareFile, type FileRows, type LoadedFile, type Reject } from './load-file'
 import { PreparePool } from './prepare-pool'
@@ -111,7 +111,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   // Tables empty at the start get their secondary indexes after the load (recorded, so a resumed run rebuilds them).
   await deferIndexesOfEmptyTables(s, db, runId, resumed)
 
-  // ---- load: one transaction per file, newest first ----
+  // ---- load: one transaction per file, committed newest first ----
   const totalBytes = inputs.reduce((n, f) => n + f.size, 0)
   const loadStart = Date.now()
   let bytesDone = 0
@@ -135,46 +135,61 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
     p.catch(() => {}) // awaited when its turn comes; never an unhandled rejection meanwhile
     ahead.set(i, p)
   }
+  // Two files in flight, on the bulk pool's two connections: while one file's rows are written into
+  // its endpoint table, the next one is already copied into its temporary table. A file writes only
+  // after the previous one committed, so files still commit one by one, newest first.
+  const loadOne = async (n: number, i: number, prepared: FileRows | null, previous: Promise<void>): Promise<void> => {
+    const f = inputs[i]
+    const row = fileRows[i]
+    let live = 0 // records and bytes of a streamed file, for progress while it loads
+    let liveBytes = 0
+    const nth = inputs.length - pending.length + n
+    const r = await s.db.tx(actor, async (c) => {
+      // No wait for the WAL flush at each file's commit: a crash can lose the last files' commits,
+      // but each file commits whole with its own record of being done, so --resume loads them again.
+      await c.query("SELECT set_config('fda.bulk_job', $1, true), set_config('synchronous_commit', 'off', true)", [runId])
+      const r = await loadFile(c, run, f, row.load_order, (bytes) => {
+        liveBytes += bytes
+        if (++live % 2000 === 0)
+          ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
+      }, { prepared, previous })
+      if (r.status === 'rejected') throw new RejectedFile(r.rejects)
+      await recordFile(c, runId, row.file_no, r)
+      if (r.status === 'loaded')
+        await s.audit.record(actor, {
+          action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
+          after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
+        }, c)
+      return r
+    }, db).catch(async (e) => {
+      if (!(e instanceof RejectedFile)) throw e
+      // The file's rows were rolled back; record the rejection on its own.
+      await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
+      return null
+    })
+    await previous // done means: this file and every one before it
+    bytesDone += f.size
+    recordsDone += r?.records ?? 0
+    ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
+  }
+  let previous: Promise<void> = Promise.resolve() // the last file started: done when it committed
+  let beforeThat: Promise<void> = Promise.resolve()
   try {
     for (const [n, i] of pending.entries()) {
       if (ctx.signal.aborted) throw new Error('cancelled')
-      const f = inputs[i]
-      const row = fileRows[i]
       readAhead(i)
       const prepared = await ahead.get(i)!
       ahead.delete(i)
       for (let k = 1; k <= depth; k++) readAhead(pending[n + k]) // read while this one is copied and written
-      let live = 0 // records and bytes of a streamed file, for progress while it loads
-      let liveBytes = 0
-      const nth = inputs.length - pending.length + n
-      const r = await s.db.tx(actor, async (c) => {
-        // No wait for the WAL flush at each file's commit: a crash can lose the last files' commits,
-        // but each file commits whole with its own record of being done, so --resume loads them again.
-        await c.query("SELECT set_config('fda.bulk_job', $1, true), set_config('synchronous_commit', 'off', true)", [runId])
-        const r = await loadFile(c, run, f, row.load_order, (bytes) => {
-          liveBytes += bytes
-          if (++live % 2000 === 0)
-            ctx.report({ phase: 'load', done: bytesDone + Math.min(f.size, liveBytes), total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone + live, loadStart) })
-        }, { prepared })
-        if (r.status === 'rejected') throw new RejectedFile(r.rejects)
-        await recordFile(c, runId, row.file_no, r)
-        if (r.status === 'loaded')
-          await s.audit.record(actor, {
-            action: 'migration.batch', targetType: 'endpoint', targetKey: r.endpoint!,
-            after: { run: runId, file: f.name, records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejects.length, digest: r.digest }
-          }, c)
-        return r
-      }, db).catch(async (e) => {
-        if (!(e instanceof RejectedFile)) throw e
-        // The file's rows were rolled back; record the rejection on its own.
-        await s.db.transaction((c) => recordFile(c, runId, row.file_no, { status: 'rejected', endpoint: null, cachedAt: null, records: 0, inserted: 0, updated: 0, unchanged: 0, rejects: e.rejects, note: null }), db)
-        return null
-      })
-      bytesDone += f.size
-      recordsDone += r?.records ?? 0
-      ctx.report({ phase: 'load', done: bytesDone, total: totalBytes, unit: 'bytes', message: progressLine(nth, inputs.length, recordsDone, loadStart) })
+      await beforeThat // a connection is free (and a failure stops the load here)
+      const started = loadOne(n, i, prepared, previous)
+      started.catch(() => {}) // awaited below (or by the next file); never an unhandled rejection meanwhile
+      beforeThat = previous
+      previous = started
     }
+    await previous
   } finally {
+    await Promise.allSettled([beforeThat, previous])
     await pool?.close()
   }
 
@@ -214,7 +229,7 @@ export async function runMigration(s: Services, o: MigrationOptions, actor: Acto
   const files2 = (await db.query<{ status: string; n: string; records: string }>(
     'SELECT status, count(*) AS n, coalesce(sum(records), 0) AS records FROM console.import_files WHERE run_id = $1 GROUP BY status', [runId]
   )).rows
-  const rejects = (await db.query<Reject & { position: string }>('SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY at, file', [runId])).rows
+  const rejects = (await db.query<Reject & { position: string }>(`SELECT file, position, key, reason FROM console.import_rejects WHERE run_id = $1 ORDER BY ${REJECT_ORDER}`, [runId])).rows
   const rejectsByReason: Record<string, number> = {}
   for (const r of rejects) {
     const k = r.reason.replace(/\s*\(.*?\)/g, '').replace(/\\u[0-9a-f]{4}/gi, '\\uXXXX').trim()

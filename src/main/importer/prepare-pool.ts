@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import Piscina from 'piscina'
-import type { FileRows, PrepareRun, PreparedInWorker } from './load-file'
+import { builtScript } from '../app/built-script'
+import { prepareFile, type FileRows, type PrepareRun, type PreparedInWorker } from './load-file'
 import type { InputFile } from './sources'
 
-/** The built worker script (out/main/import-worker.js); absent when the code runs from source (tests). */
+/** The built worker script (out/main/import-worker.js); FDA_IMPORT_WORKER_SCRIPT names it for tests running from source. */
 export function importWorkerScript(): string | null {
-  const forced = process.env.FDA_IMPORT_WORKER_SCRIPT
-  if (forced) return forced
-  for (const rel of ['./import-worker.js', '../import-worker.js']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url))
-    if (existsSync(path)) return path
-  }
-  return null
+  return process.env.FDA_IMPORT_WORKER_SCRIPT || builtScript('import-worker.js')
 }
 
 /**
@@ -22,6 +15,7 @@ export function importWorkerScript(): string | null {
  * on every core; the main thread stays free to keep the COPY fed.
  */
 export class PreparePool {
+  private closed = false
   private constructor(private readonly pool: Piscina) {}
 
   /** Threads: one per core (at most 4); FDA_IMPORT_WORKERS overrides, 0 prepares on the main thread. */
@@ -29,20 +23,31 @@ export class PreparePool {
     const wanted = process.env.FDA_IMPORT_WORKERS !== undefined ? Number(process.env.FDA_IMPORT_WORKERS) : Math.min(4, availableParallelism())
     const script = importWorkerScript()
     if (!script || !(wanted >= 1)) return null
-    return new PreparePool(new Piscina({ filename: script, minThreads: wanted, maxThreads: wanted, idleTimeout: 60_000 }))
+    // Each thread's heap is capped, so the import's memory stays flat however many files it reads
+    // (files up to READ_AHEAD_MAX_BYTES need well under this; measured: 100k records, 300-340 MiB).
+    const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 }
+    return new PreparePool(new Piscina({ filename: script, minThreads: wanted, maxThreads: wanted, idleTimeout: 60_000, resourceLimits, niceIncrement: Number(process.env.FDA_NICE ?? 0) }))
   }
 
   get threads(): number {
     return this.pool.options.maxThreads
   }
 
+  /** A file's rows; when its thread fails (out of memory on an unusually large file), the main thread prepares it. */
   async prepare(run: PrepareRun, file: InputFile): Promise<FileRows | null> {
-    const r = (await this.pool.run({ run: { checksumKey: run.checksumKey, endpointHint: run.endpointHint }, file })) as PreparedInWorker | null
+    let r: PreparedInWorker | null
+    try {
+      r = (await this.pool.run({ run: { checksumKey: run.checksumKey, endpointHint: run.endpointHint }, file })) as PreparedInWorker | null
+    } catch (e) {
+      if (this.closed) throw e
+      return prepareFile(run, file, () => {})
+    }
     if (!r) return null
-    return { out: r.out, newest: r.newest, fileReject: r.fileReject, chunks: [Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)] }
+    return { out: r.out, newest: r.newest, fileReject: r.fileReject, sensitive: r.sensitive, chunks: [Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)] }
   }
 
   close(): Promise<void> {
+    this.closed = true
     return this.pool.destroy()
   }
 }

@@ -11,5 +11,5 @@ export default async function prepareInWorker(task: { run: PrepareRun; file: Inp
   const rows = await prepareFile(task.run, task.file, () => {}, { yieldEvery: 0 })
   if (!rows) return null
   const bytes = Buffer.from((rows.chunks as string[]).join(''))
-  return { out: rows.out, newest: rows.newest, fileReject: rows.fileReject, bytes }
+  return { out: rows.out, newest: rows.newest, fileReject: rows.fileReject, sensitive: rows.sensitive, bytes }
 }
