@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { openFromStaging, sealForStaging, StagingSealer, stagingKey } from '../../src/main/openfda/sensitive'
+import { openFromStaging, StagingSealer, stagingKey } from '../../src/main/openfda/sensitive'
 
 describe('sensitive fields while staged', () => {
   it('are sealed (never readable in the staging table) and open again with the same secret only', () => {
     const plain = JSON.stringify({ contact: 'JANE DOE', manufacturer_contact_phone_number: '5551234' })
     const key = stagingKey('secret-from-the-store')
-    const sealed = sealForStaging(key, plain)
+    const sealed = new StagingSealer(key).seal(plain)
     expect(sealed).not.toContain('JANE')
     expect(sealed).toMatch(/^[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/)
-    expect(sealForStaging(key, plain)).not.toBe(sealed) // a fresh IV each time
+    expect(new StagingSealer(key).seal(plain)).not.toBe(sealed) // a fresh IV for each file
     expect(openFromStaging(key, sealed)).toBe(plain)
     let wrong: string | null
     try {

@@ -29,25 +29,19 @@ export function splitSensitive(endpoint: Endpoint, record: Record<string, unknow
 export const PGP_OPTIONS = 's2k-mode=1, cipher-algo=aes256'
 
 /**
- * While an import is staged (before the merge encrypts them with pgcrypto), the sensitive fields sit
- * in a staging table: sealed there too, with AES-256-CBC under a key derived from the secret store's
- * key, in a form pgcrypto's decrypt_iv opens inside the merge (STAGING_OPEN_SQL). "iv:ciphertext", base64.
+ * While a streamed import file is staged (before its write encrypts them with pgcrypto), its
+ * sensitive fields sit in a temporary table: sealed there too, with AES-256-CBC under a key derived
+ * from the secret store's key, in a form pgcrypto's decrypt_iv opens inside that write
+ * (stagingOpenSql). Cache files skip this: their fields travel as bind parameters.
  */
 export function stagingKey(secret: string): Buffer {
   return createHmac('sha256', secret).update('fda.import-staging.v1').digest()
 }
 
-export function sealForStaging(key: Buffer, plain: string): string {
-  const iv = randomBytes(16)
-  const c = createCipheriv('aes-256-cbc', key, iv)
-  return `${iv.toString('base64')}:${Buffer.concat([c.update(plain, 'utf8'), c.final()]).toString('base64')}`
-}
-
 /**
  * Seals many values in one AES-256-CBC stream (one file's worth): each value is padded to whole
  * blocks on its own, so its ciphertext opens alone, with the block before it as its IV (CBC's own
- * chaining). The same "iv:ciphertext" form as sealForStaging, at a fraction of the cost of a cipher
- * per value.
+ * chaining). Each value reads "iv:ciphertext" (base64), at a fraction of the cost of a cipher per value.
  */
 export class StagingSealer {
   private readonly cipher: Cipher
