@@ -65,11 +65,8 @@ export async function runImportBench(o: ImportBenchOptions) {
     collectGarbage() // what generating the input left behind is not the pipeline's memory
     const baseline = process.memoryUsage().rss
     let peak = baseline
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage()
-      if (m.rss > peak && process.env.FDA_MEMDEBUG) o.log(`mem rss ${m.rss >> 20} heapTotal ${m.heapTotal >> 20} heapUsed ${m.heapUsed >> 20} external ${m.external >> 20} arrayBuffers ${m.arrayBuffers >> 20}`)
-      peak = Math.max(peak, m.rss)
-    }, 100)
+    // RSS of the whole process: the main thread, the import's worker threads and native memory
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
     const p0 = Date.now()
     const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quiet('bench-import'), signal: o.signal ?? new AbortController().signal })
     const pipelineSeconds = (Date.now() - p0) / 1000
