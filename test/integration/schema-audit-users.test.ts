@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -245,6 +245,21 @@ describe('console users', () => {
     expect(session.mustChangePassword).toBe(true)
     await s.services.users.logout(session, 'cli')
     await s.client.settings.set({ key: 'auth.passwordMaxAgeDays', value: 90 })
+  })
+
+  it('the CLI takes the admin\'s password and then the new user\'s temporary one from standard input, one per line', async () => {
+    const cli = (args: string[], input: string) =>
+      spawnSync(process.execPath, [join(__dirname, '../../bin/fda-offline.mjs'), '--home', s.home, '--user', 'alice', '--password-stdin', ...args], { input })
+    const created = cli(['users', 'create', '--username', 'dave', '--printed-name', 'Dave Viewer', '--role', 'viewer'], `${PASSWORD}\ntemporary password 5\n`)
+    expect(created.status, created.stderr.toString()).toBe(0)
+    expect((await s.services.users.login('dave', 'temporary password 5', 'cli')).mustChangePassword).toBe(true)
+    const reset = cli(['users', 'reset-password', 'dave'], `${PASSWORD}\ntemporary password 6\n`)
+    expect(reset.status, reset.stderr.toString()).toBe(0)
+    await expect(s.services.users.login('dave', 'temporary password 5', 'cli')).rejects.toThrow(/Wrong user name or password/)
+    expect((await s.services.users.login('dave', 'temporary password 6', 'cli')).mustChangePassword).toBe(true)
+    const missing = cli(['users', 'reset-password', 'dave'], `${PASSWORD}\n`)
+    expect(missing.status).toBe(2)
+    expect(missing.stderr.toString()).toMatch(/expected a password on standard input/)
   })
 
   it('a disabled user cannot sign in, and user names are never reused', async () => {

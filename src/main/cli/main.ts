@@ -51,10 +51,13 @@ export interface CliKit {
   nextStdinLine: () => string
 }
 
-/** Reads a password from standard input (never from argv, where other users could see it). */
+/**
+ * Reads a password from standard input (never from argv, where other users could see it): its
+ * first line. Commands that need a second secret (the new user's temporary password) take the next
+ * line with nextStdinLine.
+ */
 export function readStdinPassword(): string {
-  const raw = readFileSync(0, 'utf8')
-  return raw.replace(/\r?\n$/, '')
+  return nextStdinLine()
 }
 
 export function buildCli(): Command {
@@ -422,19 +425,17 @@ export function buildCli(): Command {
 
 /** Lines of standard input after the signed-in user's password (read once, shared by the commands). */
 let stdinLines: string[] | null = null
+/** The next line of standard input (all of it is read once, at the first call). */
 function nextStdinLine(): string {
-  stdinLines ??= []
-  if (!stdinLines.length) {
-    const rest = readFileSync(0, 'utf8').split(/\r?\n/)
-    stdinLines.push(...rest)
-  }
+  stdinLines ??= readFileSync(0, 'utf8').split(/\r?\n/)
   const line = stdinLines.shift()
-  if (!line) throw new ExitError(2, 'expected a password on standard input')
+  if (!line) throw new ExitError(2, 'expected a password on standard input (one per line)')
   return line
 }
 
 /** Runs the CLI and returns the exit code; errors become one line with what to do. */
 export async function runCli(argv: string[]): Promise<number> {
+  stdinLines = null // each run reads its own standard input
   const program = buildCli()
   try {
     await program.parseAsync(argv, { from: 'user' })
