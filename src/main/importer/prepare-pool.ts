@@ -11,8 +11,8 @@ export function importWorkerScript(): string | null {
 
 /**
  * Worker threads that prepare cache files while PostgreSQL writes the previous ones. Preparing
- * (parse, canonical JSON, checksums) costs more CPU than PostgreSQL's share of the load, so it runs
- * on every core; the main thread stays free to keep the COPY fed.
+ * (parse, canonical JSON, checksums: about 70 µs a record) costs as much CPU as PostgreSQL's share
+ * of the load, so it runs on every core; the main thread stays free to keep the COPY fed.
  */
 export class PreparePool {
   private closed = false
@@ -24,9 +24,9 @@ export class PreparePool {
     const script = importWorkerScript()
     if (!script || !(wanted >= 1)) return null
     // Each thread's heap is capped, so the import's memory stays flat however many files it reads
-    // (files up to READ_AHEAD_MAX_BYTES need well under this; measured: 100k records, 300-340 MiB).
+    // (files up to READ_AHEAD_MAX_BYTES need well under this; a 1M-record import peaked at 347-378 MiB).
     const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 }
-    return new PreparePool(new Piscina({ filename: script, minThreads: wanted, maxThreads: wanted, idleTimeout: 60_000, resourceLimits, niceIncrement: Number(process.env.FDA_NICE ?? 0) }))
+    return new PreparePool(new Piscina({ filename: script, minThreads: wanted, maxThreads: wanted, idleTimeout: 60_000, resourceLimits }))
   }
 
   get threads(): number {
