@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Agent, get as httpGet } from 'node:http'
 import { bringStackUp } from '../app/lifecycle'
 import { createServices } from '../app/services'
 import { bulkLoad } from '../db/bulk-load'
-import type { JobContext } from '../jobs/job-manager'
 import { startMirrorApi } from '../openfda/local-api/service'
 import { saveBenchResults } from './save-results'
 import { generateRecords } from './generate-records'
 import { measure, percentiles } from './latency'
+import { quietJob, releaseBenchStack } from './bench-stack'
 
 export interface ApiBenchOptions {
   records: number
@@ -38,7 +38,6 @@ export function httpGetBody(url: string, agent: Agent): Promise<string> {
   })
 }
 
-const quietJob = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 
 /**
  * Loads N generated MAUDE event records into a stack of its own, starts the local API on it and
@@ -96,11 +95,6 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     return results
   } finally {
     agent.destroy()
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, quietJob('apibench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-      rmSync(home, { recursive: true, force: true })
-    } else o.log(`kept: fda-offline --home ${home} status`)
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log, home })
   }
 }

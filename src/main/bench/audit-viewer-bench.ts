@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createRouterClient } from '@orpc/server'
 import { bringStackUp } from '../app/lifecycle'
 import { router } from '../app/router'
 import { createServices } from '../app/services'
-import type { JobContext } from '../jobs/job-manager'
 import { percentiles } from './latency'
 
 import { saveBenchResults } from './save-results'
+import { quietJob, releaseBenchStack } from './bench-stack'
 
 export interface AuditViewerBenchOptions {
   entries: number
@@ -21,7 +21,6 @@ export interface AuditViewerBenchOptions {
   log: (line: string) => void
 }
 
-const quietJob = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 const ACTIONS = ['user.login', 'user.logout', 'user.login_failed', 'settings.change', 'stack.up', 'stack.down', 'record.update', 'record.insert', 'data.load', 'backup.create', 'bluegreen.promote', 'refresh.run', 'bench.run', 'audit.export', 'signature']
 const TARGETS = ['user', 'setting', 'color', '510k', 'event', 'recall', 'backup', 'audit']
 const PASSWORD = 'bench passphrase 123'
@@ -142,11 +141,6 @@ export async function runAuditViewerBench(o: AuditViewerBenchOptions): Promise<R
     saveBenchResults(o.resultsDir, 'audit-viewer', results, o.log)
     return results
   } finally {
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, quietJob('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-      rmSync(home, { recursive: true, force: true })
-    } else o.log(`kept: fda-offline --home ${home} status`)
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log, home })
   }
 }

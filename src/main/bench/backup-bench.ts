@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { bringStackUp } from '../app/lifecycle'
@@ -7,15 +7,14 @@ import { createServices, type Services } from '../app/services'
 import { colorContainer } from '../backup/context'
 import { execText } from '../backup/exec-stream'
 import { bulkLoad } from '../db/bulk-load'
-import type { JobContext } from '../jobs/job-manager'
 import type { Endpoint } from '../openfda/endpoints'
 import { createDockerClient } from '../stack/docker-client'
 import { ADMIN_USER } from '../stack/spec'
 import { saveBenchResults } from './save-results'
 import { generateRecords } from './generate-records'
+import { quietJob, releaseBenchStack } from './bench-stack'
 
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
-const quiet = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 const MiB = 2 ** 20
 
 export interface BackupBenchOptions {
@@ -40,7 +39,7 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<Record<stri
   const results: Record<string, unknown> = { at: new Date().toISOString(), records: o.records, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) } }
   try {
     o.log(`bench stack ${stackName}: starting`)
-    await bringStackUp(s, { green: false, samples: false }, actor, quiet('bench-up'))
+    await bringStackUp(s, { green: false, samples: false }, actor, quietJob('bench-up'))
     const l0 = Date.now()
     for (const [endpoint, share] of MIX) await bulkLoad(s, endpoint, generateRecords(endpoint, Math.round(o.records * share), { seed: 7 }), 'bench:generated', actor, { jobId: `bench-${endpoint}` })
     const dbBytes = await clusterBytes(s)
@@ -52,12 +51,7 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<Record<stri
     return results
   } finally {
     await s.backup.removeScratch().catch(() => {})
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, quiet('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-      rmSync(home, { recursive: true, force: true })
-    }
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log, home })
   }
 }
 
@@ -110,23 +104,23 @@ export async function measureBackup(s: Services, o: { records: number; clusterBy
     return [v, (Date.now() - t0) / 1000]
   }
   // The load's WAL is shipped first, so the base backup is timed on its own.
-  const [wal, walSeconds] = await time(() => s.backup.shipWal(actor, quiet('bench-wal')))
+  const [wal, walSeconds] = await time(() => s.backup.shipWal(actor, quietJob('bench-wal')))
   const walBytes = wal?.artifacts[0].plainBytes ?? 0
   o.log(`WAL shipping: ${wal?.walSegments.length ?? 0} files in ${walSeconds.toFixed(1)} s, ${(walBytes / MiB).toFixed(1)} MiB compressed`)
-  const [base, totalSeconds] = await time(() => s.backup.base(actor, quiet('bench-base')))
+  const [base, totalSeconds] = await time(() => s.backup.base(actor, quietJob('bench-base')))
   const baseSeconds = (Date.parse(base.stoppedAt) - Date.parse(base.startedAt)) / 1000
   const stored = base.artifacts[0].storedBytes
   o.log(`base backup: ${baseSeconds.toFixed(1)} s streaming (${totalSeconds.toFixed(1)} s with its WAL), ${(dbBytes / MiB / baseSeconds).toFixed(1)} MiB/s of cluster, ${(stored / MiB).toFixed(1)} MiB stored`)
   o.signal?.throwIfAborted()
-  const [dump, dumpSeconds] = await time(() => s.backup.dump(actor, quiet('bench-dump')))
+  const [dump, dumpSeconds] = await time(() => s.backup.dump(actor, quietJob('bench-dump')))
   o.log(`dump: ${dumpSeconds.toFixed(1)} s, ${Math.round(o.records / dumpSeconds)} records/s, ${(dump.artifacts[0].storedBytes / MiB).toFixed(1)} MiB stored`)
-  const [verify, verifySeconds] = await time(() => s.backup.verify(base.id, actor, quiet('bench-verify')))
+  const [verify, verifySeconds] = await time(() => s.backup.verify(base.id, actor, quietJob('bench-verify')))
   o.log(`verify base: ${verifySeconds.toFixed(1)} s (${verify.ok ? 'ok' : 'FAILED'})`)
   o.signal?.throwIfAborted()
-  const drill = await s.backup.drill({ id: base.id }, actor, quiet('bench-drill'))
+  const drill = await s.backup.drill({ id: base.id }, actor, quietJob('bench-drill'))
   o.log(`restore drill of the base backup: RTO ${drill.rtoSeconds.toFixed(1)} s (restore ${(dbBytes / MiB / drill.rtoSeconds).toFixed(1)} MiB/s, ${Math.round(o.records / drill.rtoSeconds)} records/s); checks ${drill.ok ? 'all pass' : 'FAILED'}`)
   o.signal?.throwIfAborted()
-  const dumpDrill = await s.backup.drill({ id: dump.id }, actor, quiet('bench-drill-dump'))
+  const dumpDrill = await s.backup.drill({ id: dump.id }, actor, quietJob('bench-drill-dump'))
   o.log(`restore drill of the dump: ${dumpDrill.rtoSeconds.toFixed(1)} s; checks ${dumpDrill.ok ? 'all pass' : 'FAILED'}`)
   return {
     bareBase, compression,

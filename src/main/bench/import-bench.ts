@@ -9,10 +9,10 @@ import { runInNewContext } from 'node:vm'
 import { bringStackUp } from '../app/lifecycle'
 import { createServices } from '../app/services'
 import { runMigration } from '../importer/migration'
-import type { JobContext } from '../jobs/job-manager'
 import { EXTRACTED_COLUMNS, ENDPOINT_DEFS } from '../openfda/endpoints'
 import { IMPORT_MIX, writeImportInputApart } from './import-input'
 import { saveBenchResults } from './save-results'
+import { quietJob, releaseBenchStack } from './bench-stack'
 
 const run = promisify(execFile)
 
@@ -50,10 +50,9 @@ export async function runImportBench(o: ImportBenchOptions) {
   writeFileSync(join(home, 'settings.json'), JSON.stringify({ stackName, ports: o.ports ?? { blue: 58420, green: 58421, pgbouncer: 58430 } }))
   const s = createServices({ host: 'cli', home })
   const actor = { userId: null, username: 'bench', client: 'cli' as const }
-  const quiet = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
   try {
     o.log(`bench stack ${stackName}: starting`)
-    await bringStackUp(s, { green: false, samples: false }, actor, quiet('bench-up'))
+    await bringStackUp(s, { green: false, samples: false }, actor, quietJob('bench-up'))
     const postgres = (await s.db.admin('blue', (c) => c.query<{ server_version: string }>('SHOW server_version'))).rows[0].server_version
 
     // ---- the input: an earlier-tool cache, and the same rows as TSV for psql ----
@@ -68,7 +67,7 @@ export async function runImportBench(o: ImportBenchOptions) {
     // RSS of the whole process: the main thread, the import's worker threads and native memory
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
     const p0 = Date.now()
-    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quiet('bench-import'), signal: o.signal ?? new AbortController().signal })
+    const summary = await runMigration(s, { source: cache, endpoint: null, resume: false }, actor, { ...quietJob('bench-import'), signal: o.signal ?? new AbortController().signal })
     const pipelineSeconds = (Date.now() - p0) / 1000
     clearInterval(sampler)
     o.log(`pipeline: ${summary.records.inserted} records in ${pipelineSeconds.toFixed(1)} s (${Math.round(summary.records.inserted / pipelineSeconds)} records/s, ${(bytes / 2 ** 20 / pipelineSeconds).toFixed(1)} MiB/s), verified: ${summary.verified}, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (${(baseline / 2 ** 20).toFixed(0)} MiB at the start)`)
@@ -114,10 +113,6 @@ export async function runImportBench(o: ImportBenchOptions) {
     return results
   } finally {
     rmSync(work, { recursive: true, force: true })
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, quiet('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-    }
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log })
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -10,7 +10,6 @@ import { createServices } from '../app/services'
 import { createPool } from '../db/connection'
 import { bulkLoad, copyField } from '../db/bulk-load'
 import { READER_ROLE } from '../db/database'
-import type { JobContext } from '../jobs/job-manager'
 import type { Endpoint } from '../openfda/endpoints'
 import { generateRecords, recordKey } from './generate-records'
 import { measure, percentiles } from './latency'
@@ -19,6 +18,7 @@ import { measure, percentiles } from './latency'
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
 
 import { saveBenchResults } from './save-results'
+import { quietJob, releaseBenchStack } from './bench-stack'
 
 export interface RecordsBenchOptions {
   total: number
@@ -29,7 +29,6 @@ export interface RecordsBenchOptions {
   log: (line: string) => void
 }
 
-const quietJob = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 
 /**
  * Loads `total` generated records into a stack of its own, then measures key lookups and JSONB
@@ -117,11 +116,6 @@ export async function runRecordsBench(o: RecordsBenchOptions): Promise<Record<st
     saveBenchResults(o.resultsDir, 'records', results, o.log)
     return results
   } finally {
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, quietJob('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-      rmSync(home, { recursive: true, force: true })
-    } else o.log(`kept: fda-offline --home ${home} status`)
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log, home })
   }
 }

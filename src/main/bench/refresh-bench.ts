@@ -9,6 +9,7 @@ import { toRow } from '../openfda/endpoints'
 import { startTestOpenFdaServer } from '../openfda/testing/test-openfda-server'
 import { runRefresh, type RefreshSummary } from '../refresh/refresh'
 import { generateRecords } from './generate-records'
+import { releaseBenchStack } from './bench-stack'
 
 export interface RefreshBenchOptions {
   records: number
@@ -74,11 +75,7 @@ export async function runRefreshBench(o: RefreshBenchOptions): Promise<Record<st
     return results
   } finally {
     await srv.close()
-    if (!o.keep) {
-      await s.db.close()
-      await s.stack.down({ volumes: true }, ctx('bench-down')).catch((e: Error) => o.log(`could not remove the bench stack: ${e.message}`))
-    }
-    await s.close()
+    await releaseBenchStack(s, { keep: o.keep, log: o.log })
     rmSync(work, { recursive: true, force: true })
   }
 }

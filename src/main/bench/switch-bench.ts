@@ -6,14 +6,13 @@ import { bringStackUp } from '../app/lifecycle'
 import { createServices, type Services } from '../app/services'
 import { bulkLoad } from '../db/bulk-load'
 import { READER_ROLE } from '../db/database'
-import type { JobContext } from '../jobs/job-manager'
 import type { Endpoint } from '../openfda/endpoints'
 import { execInContainer } from '../stack/container-exec'
 import { createDockerClient } from '../stack/docker-client'
 import { generateRecords } from './generate-records'
+import { quietJob } from './bench-stack'
 
 const MIX: [Endpoint, number][] = [['510k', 0.25], ['event', 0.2], ['enforcement', 0.15], ['udi', 0.15], ['recall', 0.1], ['pma', 0.1], ['classification', 0.05]]
-const quietJob = (id: string): JobContext => ({ jobId: id, signal: new AbortController().signal, report: () => {} })
 
 export interface SwitchBenchOptions {
   records: number
